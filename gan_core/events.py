@@ -1,0 +1,141 @@
+"""Typed events a Trainer yields, and the commands it accepts.
+
+Every event serialises with :func:`to_frame` to the JSON frame of the event
+protocol (DESIGN.md): a dict with ``"v"`` (protocol version) and ``"type"``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
+
+PROTOCOL_VERSION = 1
+
+RunStatus = Literal["queued", "running", "paused", "completed", "stopped", "failed", "interrupted"]
+AlertKind = Literal["mode_collapse", "vanishing_gradient", "non_convergence", "divergence"]
+METRIC_FIELDS: tuple[str, ...] = ("loss_d", "loss_g", "d_real", "d_fake", "grad_g", "grad_d")
+
+
+@dataclass
+class MetricsEvent:
+    """Per-step training figures for ``metrics_every`` steps, columnar.
+
+    ``d_real`` / ``d_fake`` are mean D(x) / D(G(z)) as probabilities (sigmoid of
+    D's logit for every loss, so 0.5 is the equilibrium line). ``lr_g``/``lr_d``
+    hold the rates in force at the end of the batch; ``time`` is seconds since
+    the run started and ``steps_per_second`` the recent rate.
+    """
+
+    step: int
+    steps: list[int]
+    loss_d: list[float]
+    loss_g: list[float]
+    d_real: list[float]
+    d_fake: list[float]
+    grad_g: list[float]
+    grad_d: list[float]
+    lr_g: float
+    lr_d: float
+    time: float
+    steps_per_second: float
+    type: Literal["metrics"] = "metrics"
+
+
+@dataclass
+class SamplesEvent:
+    """A snapshot of the generator.
+
+    ``kind="points"``: ``points`` are generated samples (N, dim) in data space and
+    ``real`` an equally sized real batch; for 2-D data ``heatmap`` holds
+    ``{"x": [...], "y": [...], "z": [[...]]}`` with z[i][j] = D(x[j], y[i]) as a
+    probability. ``kind="images"``: ``image_png`` is a base64 PNG grid of G on a
+    fixed noise batch and ``real_png`` one of real images.
+    """
+
+    step: int
+    kind: Literal["points", "images"]
+    points: list[list[float]] | None = None
+    real: list[list[float]] | None = None
+    heatmap: dict[str, Any] | None = None
+    image_png: str | None = None
+    real_png: str | None = None
+    type: Literal["samples"] = "samples"
+
+
+@dataclass
+class QualityEvent:
+    """Quality of the generator at ``step``; fields not meaningful for the data are None."""
+
+    step: int
+    distance: float | None = None
+    modes_covered: int | None = None
+    modes_covered_strict: int | None = None
+    modes_total: int | None = None
+    high_quality: float | None = None
+    kl: float | None = None
+    mean: float | None = None
+    std: float | None = None
+    target_mean: float | None = None
+    target_std: float | None = None
+    class_coverage: list[float] | None = None
+    classes_covered: int | None = None
+    score: float | None = None
+    type: Literal["quality"] = "quality"
+
+
+@dataclass
+class AlertEvent:
+    """A detector fired: ``message`` explains it to a student, ``hint`` says what to try."""
+
+    kind: AlertKind
+    step: int
+    message: str
+    hint: str
+    type: Literal["alert"] = "alert"
+
+
+@dataclass
+class StatusEvent:
+    """A status change. The first event of a run carries the full ``config``."""
+
+    status: RunStatus
+    step: int
+    reason: str | None = None
+    config: dict[str, Any] | None = None
+    type: Literal["status"] = "status"
+
+
+Event = MetricsEvent | SamplesEvent | QualityEvent | AlertEvent | StatusEvent
+
+
+def _finite(value: Any) -> Any:
+    """NaN and inf are not JSON: a diverged run reports them as null."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    return value
+
+
+def to_frame(event: Event) -> dict[str, Any]:
+    """The JSON-ready frame of an event, tagged with the protocol version."""
+    frame = asdict(event)
+    if isinstance(event, MetricsEvent | QualityEvent):
+        frame = {key: _finite(value) for key, value in frame.items()}
+    frame["v"] = PROTOCOL_VERSION
+    return frame
+
+
+@dataclass
+class Command:
+    """A command for a running trainer, applied between steps.
+
+    ``name``: ``stop`` | ``pause`` | ``resume`` | ``set_lr`` | ``freeze``.
+    ``set_lr`` takes ``target`` ("g" or "d") and ``value`` (float);
+    ``freeze`` takes ``target`` and ``value`` (bool: frozen or not).
+    """
+
+    name: Literal["stop", "pause", "resume", "set_lr", "freeze"]
+    target: Literal["g", "d"] | None = None
+    value: float | bool | None = None

@@ -1,0 +1,135 @@
+"""Named starting points: one per row of DESIGN.md's preset table.
+
+A preset is a set of RunConfig overrides over the defaults. The lecture's
+examples come first; :data:`PRESETS` keeps that order for the launch form.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gan_core.config import RunConfig
+
+# The lecture's networks: SELU generator, ELU discriminator (sigmoid is in the loss).
+_LECTURE_NETS: dict[str, Any] = {
+    "model": "mlp",
+    "g_activation": "selu",
+    "d_activation": "elu",
+    "g_output": "linear",
+}
+
+PRESETS: dict[str, dict[str, Any]] = {
+    "gaussian-1d": {
+        **_LECTURE_NETS,
+        "dataset": "gaussian-1d",
+        "data_dim": 1,
+        "data_mean": 4.0,
+        "data_std": 1.25,
+        "latent_dim": 4,
+        "g_hidden": 64,
+        "g_layers": 2,
+        "d_hidden": 64,
+        "d_layers": 2,
+        "lr_g": 1e-3,
+        "lr_d": 1e-3,
+        "beta1": 0.5,
+        "beta2": 0.999,
+        "r1_gamma": 0.0,
+        "ema": 0.0,
+        "steps": 3000,
+    },
+    "line-2d": {"dataset": "line-2d", "steps": 3000},
+    "blobs-2d": {"dataset": "blobs-2d", "n_blobs": 3, "steps": 3000},
+    "ring-8": {"dataset": "ring-8", "steps": 4000},
+    "grid-25": {"dataset": "grid-25", "steps": 8000},
+    "spiral-2d": {"dataset": "spiral-2d", "steps": 6000},
+    "digits": {
+        "dataset": "digits",
+        "model": "dcgan",
+        "latent_dim": 32,
+        "g_hidden": 32,
+        "d_hidden": 32,
+        "batch_size": 64,
+        "lr_g": 2e-4,
+        "lr_d": 2e-4,
+        "beta1": 0.5,
+        "beta2": 0.999,
+        "r1_gamma": 0.0,
+        "ema": 0.0,
+        "steps": 3000,
+        "samples_every": 100,
+        "quality_every": 500,
+    },
+    "mnist": {
+        "dataset": "mnist",
+        "model": "dcgan",
+        "latent_dim": 64,
+        "g_hidden": 32,
+        "d_hidden": 32,
+        "batch_size": 64,
+        "lr_g": 2e-4,
+        "lr_d": 2e-4,
+        "beta1": 0.5,
+        "beta2": 0.999,
+        "r1_gamma": 0.0,
+        "ema": 0.0,
+        "steps": 5000,
+        "samples_every": 200,
+        "quality_every": 1000,
+    },
+    "fashion-mnist": {
+        "dataset": "fashion-mnist",
+        "model": "dcgan",
+        "latent_dim": 64,
+        "g_hidden": 32,
+        "d_hidden": 32,
+        "batch_size": 64,
+        "lr_g": 2e-4,
+        "lr_d": 2e-4,
+        "beta1": 0.5,
+        "beta2": 0.999,
+        "r1_gamma": 0.0,
+        "ema": 0.0,
+        "steps": 5000,
+        "samples_every": 200,
+        "quality_every": 1000,
+    },
+    # Goodfellow's saturating minimax with SGD + momentum collapses ring-8 (DESIGN.md).
+    "collapse-demo": {
+        **_LECTURE_NETS,
+        "dataset": "ring-8",
+        "latent_dim": 8,
+        "loss": "minimax",
+        "optimizer": "sgd",
+        "momentum": 0.9,
+        "lr_g": 0.01,
+        "lr_d": 0.01,
+        "r1_gamma": 0.0,
+        "ema": 0.0,
+        "steps": 4000,
+        "quality_every": 250,
+    },
+}
+
+PRESET_DESCRIPTIONS: dict[str, str] = {
+    "gaussian-1d": "The lecture's first example: match N(mean, std) vectors.",
+    "line-2d": "Points on a line in the plane.",
+    "blobs-2d": "A few Gaussian blobs in the plane.",
+    "ring-8": "8 Gaussians on a circle: the standard mode-collapse benchmark.",
+    "grid-25": "5x5 grid of Gaussians: the harder mode-collapse benchmark.",
+    "spiral-2d": "A noisy spiral arm.",
+    "digits": "Handwritten 8x8 digits bundled with scikit-learn (offline).",
+    "mnist": "MNIST 28x28 digits from a local folder of IDX files.",
+    "fashion-mnist": "Fashion-MNIST 28x28 from a local folder of IDX files.",
+    "collapse-demo": "Saturating minimax + SGD on ring-8: collapses, and the alert fires.",
+}
+
+
+def preset_config(name: str, overrides: dict[str, Any] | None = None) -> RunConfig:
+    """The RunConfig of preset ``name`` with ``overrides`` (RunConfig field names) applied.
+
+    Raises KeyError for an unknown preset and pydantic.ValidationError for bad overrides.
+    """
+    if name not in PRESETS:
+        raise KeyError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}")
+    return RunConfig.model_validate({**PRESETS[name], **(overrides or {})})
