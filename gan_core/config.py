@@ -48,8 +48,12 @@ class RunConfig(BaseModel):
     # --- data ---
     dataset: DatasetName = _f("data", "Real data the generator must learn.", default="ring-8")
     data_dim: int = _f("data", "gaussian-1d: length of each real vector.", default=1, ge=1, le=1024)
-    data_mean: float = _f("data", "gaussian-1d: mean of the real entries.", default=4.0, ge=-100, le=100)
-    data_std: float = _f("data", "gaussian-1d: std of the real entries.", default=1.25, gt=0, le=100)
+    data_mean: float = _f(
+        "data", "gaussian-1d: mean of the real entries.", default=4.0, ge=-100, le=100
+    )
+    data_std: float = _f(
+        "data", "gaussian-1d: std of the real entries.", default=1.25, gt=0, le=100
+    )
     n_blobs: int = _f("data", "blobs-2d: number of Gaussian blobs.", default=3, ge=1, le=16)
     mixture_std: float | None = _f(
         "data",
@@ -67,23 +71,39 @@ class RunConfig(BaseModel):
         max_length=1024,
     )
     # --- model ---
-    model: ModelFamily = _f("model", "Network family: MLP (toy data) or DCGAN (images).", default="mlp")
+    model: ModelFamily = _f(
+        "model", "Network family: MLP (toy data) or DCGAN (images).", default="mlp"
+    )
     latent_dim: int = _f("model", "Size of the noise vector z.", default=2, ge=1, le=512)
     prior: Prior = _f("model", "Distribution of z.", default="normal")
-    g_hidden: int = _f("model", "Generator width (MLP units, or DCGAN base channels).", default=128, ge=4, le=2048)
+    g_hidden: int = _f(
+        "model", "Generator width (MLP units, or DCGAN base channels).", default=128, ge=4, le=2048
+    )
     g_layers: int = _f("model", "Generator hidden layers (MLP).", default=3, ge=1, le=8)
     g_activation: Activation = _f("model", "Generator hidden activation (MLP).", default="relu")
     g_output: OutputActivation = _f(
         "model", "Generator output activation (MLP; DCGAN always uses tanh).", default="linear"
     )
-    d_hidden: int = _f("model", "Discriminator width (MLP units, or DCGAN base channels).", default=128, ge=4, le=2048)
+    d_hidden: int = _f(
+        "model",
+        "Discriminator width (MLP units, or DCGAN base channels).",
+        default=128,
+        ge=4,
+        le=2048,
+    )
     d_layers: int = _f("model", "Discriminator hidden layers (MLP).", default=2, ge=1, le=8)
     d_activation: Activation = _f("model", "Discriminator hidden activation (MLP).", default="relu")
     # --- training ---
     loss: LossName = _f("training", "GAN objective.", default="non-saturating")
-    r1_gamma: float = _f("training", "R1 penalty on D's real samples (0 = off).", default=0.1, ge=0, le=1000)
-    r1_every: int = _f("training", "Apply the R1 penalty every N discriminator steps.", default=4, ge=1, le=64)
-    gp_lambda: float = _f("training", "WGAN-GP gradient penalty weight.", default=10.0, ge=0, le=1000)
+    r1_gamma: float = _f(
+        "training", "R1 penalty on D's real samples (0 = off).", default=0.1, ge=0, le=1000
+    )
+    r1_every: int = _f(
+        "training", "Apply the R1 penalty every N discriminator steps.", default=4, ge=1, le=64
+    )
+    gp_lambda: float = _f(
+        "training", "WGAN-GP gradient penalty weight.", default=10.0, ge=0, le=1000
+    )
     optimizer: OptimizerName = _f("training", "Optimizer for both networks.", default="adam")
     lr_g: float = _f("training", "Generator learning rate.", default=2e-3, gt=0, le=1.0)
     lr_d: float = _f("training", "Discriminator learning rate.", default=2e-3, gt=0, le=1.0)
@@ -91,23 +111,42 @@ class RunConfig(BaseModel):
     beta1: float = _f("training", "Adam beta1.", default=0.0, ge=0, lt=1)
     beta2: float = _f("training", "Adam beta2.", default=0.9, ge=0, lt=1)
     batch_size: int = _f("training", "Samples per batch.", default=256, ge=1, le=4096)
-    d_steps: int = _f("training", "Discriminator steps per generator step (k).", default=1, ge=1, le=20)
+    d_steps: int = _f(
+        "training", "Discriminator steps per generator step (k).", default=1, ge=1, le=20
+    )
     steps: int = _f("training", "Generator steps in the run.", default=5000, ge=1, le=1_000_000)
     ema: float = _f(
-        "training", "EMA decay of G's weights used for samples and quality (0 = off).", default=0.99, ge=0, lt=1
+        "training",
+        "EMA decay of G's weights used for samples and quality (0 = off).",
+        default=0.99,
+        ge=0,
+        lt=1,
     )
     seed: int = _f("training", "Random seed.", default=0, ge=0, le=2**31 - 1)
     device: Device = _f("training", "Where to train: auto picks CUDA when present.", default="auto")
     amp: bool = _f("training", "Mixed precision on CUDA (ignored on CPU).", default=False)
     # --- reporting ---
-    metrics_every: int = _f("reporting", "Steps aggregated into one metrics frame.", default=10, ge=1, le=10_000)
-    samples_every: int = _f("reporting", "Steps between sample snapshots.", default=250, ge=1, le=100_000)
-    quality_every: int = _f("reporting", "Steps between quality evaluations.", default=500, ge=1, le=100_000)
-    n_samples: int = _f("reporting", "Generated points per snapshot (1-D/2-D).", default=512, ge=16, le=10_000)
-    heatmap_size: int = _f("reporting", "Grid resolution of D's decision heat map (2-D).", default=48, ge=8, le=200)
+    metrics_every: int = _f(
+        "reporting", "Steps aggregated into one metrics frame.", default=10, ge=1, le=10_000
+    )
+    samples_every: int = _f(
+        "reporting", "Steps between sample snapshots.", default=250, ge=1, le=100_000
+    )
+    quality_every: int = _f(
+        "reporting", "Steps between quality evaluations.", default=500, ge=1, le=100_000
+    )
+    n_samples: int = _f(
+        "reporting", "Generated points per snapshot (1-D/2-D).", default=512, ge=16, le=10_000
+    )
+    heatmap_size: int = _f(
+        "reporting", "Grid resolution of D's decision heat map (2-D).", default=48, ge=8, le=200
+    )
     checkpoint_every: int = _f(
-        "reporting", "Steps between checkpoints written by the caller (0 = only at the end).",
-        default=2000, ge=0, le=1_000_000,
+        "reporting",
+        "Steps between checkpoints written by the caller (0 = only at the end).",
+        default=2000,
+        ge=0,
+        le=1_000_000,
     )
 
     @field_validator("data_dir")
@@ -152,7 +191,10 @@ class RunConfig(BaseModel):
                 output="linear",
             ),
             loss=LossConfig(
-                name=self.loss, r1_gamma=self.r1_gamma, r1_every=self.r1_every, gp_lambda=self.gp_lambda
+                name=self.loss,
+                r1_gamma=self.r1_gamma,
+                r1_every=self.r1_every,
+                gp_lambda=self.gp_lambda,
             ),
         )
 

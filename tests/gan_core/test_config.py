@@ -28,7 +28,9 @@ def test_defaults_are_valid_and_round_trip_through_json() -> None:
         ("loss", "wasserstein", "minimax"),
     ],
 )
-def test_out_of_range_values_name_the_field_and_the_bound(field: str, value: object, needle: str) -> None:
+def test_out_of_range_values_name_the_field_and_the_bound(
+    field: str, value: object, needle: str
+) -> None:
     with pytest.raises(ValidationError) as info:
         RunConfig.model_validate({field: value})
     errors = info.value.errors()

@@ -1,0 +1,283 @@
+"""Real-data samplers: the toy distributions of the lecture and the benchmarks, and image sets.
+
+Geometry of each set (data space; the trainer divides by ``scale``):
+
+- ``gaussian-1d``: vectors of ``dim`` entries, each ~ N(mean, std) (the lecture's first example);
+  ``scale`` is |mean| + 3 std, so the scaled data lies almost entirely in [-1, 1].
+- ``line-2d``: points uniform on the segment from (-1, -0.5) to (1, 0.5), plus N(0, 0.02) noise.
+- ``blobs-2d``: ``n_blobs`` equally weighted Gaussians, centres evenly on a circle of radius 1.5
+  starting at (1.5, 0) (a single blob sits at the origin), std ``mixture_std`` (default 0.1).
+- ``ring-8``: 8 Gaussians at (cos 2*pi*i/8, sin 2*pi*i/8), radius 1, std 0.01 (PacGAN's geometry).
+- ``grid-25``: 25 Gaussians at {-4, -2, 0, 2, 4}^2, std 0.05 (PacGAN's geometry).
+- ``spiral-2d``: one arm r = theta / (2*pi), theta ~ U(0.5*pi, 4*pi), plus N(0, 0.04) noise.
+- ``digits``: scikit-learn's bundled 1 797 8x8 handwritten digits, scaled to [-1, 1].
+- ``mnist`` / ``fashion-mnist``: the 60 000 training images, 28x28, scaled to [-1, 1], read from
+  the standard IDX files (plain or .gz) in torchvision's layout, ``DATA_DIR/MNIST/raw`` or
+  ``DATA_DIR/FashionMNIST/raw``. ``DATA_DIR`` is the config's ``data_dir``, else
+  ``$GANWATCH_DATA_DIR``, else ``./data``. Nothing is ever downloaded. The files are parsed here
+  rather than by ``torchvision.datasets.MNIST``, which reads only uncompressed files.
+
+Mixture sets take ``mixture_std`` instead of their standard std when it is set. Image sets are
+held as one float tensor, so sampling a batch is a single indexing operation.
+"""
+
+from __future__ import annotations
+
+import gzip
+import math
+import os
+import struct
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import Tensor
+
+from gan_core.config import DataConfig
+
+IDX_FILES = (
+    "train-images-idx3-ubyte",
+    "train-labels-idx1-ubyte",
+    "t10k-images-idx3-ubyte",
+    "t10k-labels-idx1-ubyte",
+)
+_TRAIN_FILES = IDX_FILES[:2]  # only the training split is loaded
+_IDX_UBYTE = 0x08
+STANDARD_STD = {"ring-8": 0.01, "grid-25": 0.05, "blobs-2d": 0.1}
+_TORCHVISION_FOLDER = {"mnist": "MNIST", "fashion-mnist": "FashionMNIST"}
+DESCRIPTIONS = {
+    "gaussian-1d": "vectors whose entries follow N(mean, std)",
+    "line-2d": "points on a line segment in the plane",
+    "blobs-2d": "Gaussian blobs on a circle",
+    "ring-8": "8 Gaussians on the unit circle, sigma 0.01",
+    "grid-25": "5x5 grid of Gaussians at {-4,-2,0,2,4}^2, sigma 0.05",
+    "spiral-2d": "a noisy spiral arm",
+    "digits": "scikit-learn's bundled 8x8 handwritten digits (1 797 images)",
+    "mnist": "MNIST handwritten digits, 28x28, from local IDX files",
+    "fashion-mnist": "Fashion-MNIST clothing images, 28x28, from local IDX files",
+}
+
+
+class DatasetMissing(FileNotFoundError):
+    """An image set's files are not where they should be; the message says where."""
+
+
+class Sampler:
+    """Draws real samples; see the module docstring for each set's geometry."""
+
+    name: str
+    sample_shape: tuple[int, ...]
+    scale: float = 1.0
+    centres: Tensor | None = None
+    sigma: float | None = None
+    bounds: tuple[tuple[float, float], tuple[float, float]] | None = None
+    n_classes: int | None = None
+
+    def to(self, device: torch.device) -> Sampler:
+        """Move the sampler's tensors to ``device``."""
+        for key, value in vars(self).items():
+            if isinstance(value, Tensor):
+                setattr(self, key, value.to(device))
+        return self
+
+    def sample(self, n: int, generator: torch.Generator) -> Tensor:
+        """(n, *sample_shape) float32 real samples in data space, on generator.device."""
+        raise NotImplementedError
+
+    def labelled(self) -> tuple[Tensor, Tensor]:
+        """Image sets: all images (N, 1, H, W) in [-1, 1] and their labels (N,)."""
+        raise TypeError(f"{self.name} has no labelled images")
+
+
+class GaussianSampler(Sampler):
+    def __init__(self, cfg: DataConfig) -> None:
+        self.name, self.sample_shape = cfg.name, (cfg.dim,)
+        self.mean, self.std = cfg.mean, cfg.std
+        self.scale = max(abs(cfg.mean) + 3 * cfg.std, 1e-6)
+
+    def sample(self, n: int, generator: torch.Generator) -> Tensor:
+        z = torch.randn(n, *self.sample_shape, generator=generator, device=generator.device)
+        return z * self.std + self.mean
+
+
+class MixtureSampler(Sampler):
+    """Equally weighted isotropic Gaussians at ``centres`` (K, 2)."""
+
+    def __init__(self, name: str, centres: Tensor, sigma: float) -> None:
+        self.name, self.sample_shape = name, (2,)
+        self.centres, self.sigma = centres.float(), sigma
+        self.scale = float(centres.abs().max()) or 1.0
+        self.bounds = _bounds(self.centres, 3 * sigma)
+
+    def sample(self, n: int, generator: torch.Generator) -> Tensor:
+        assert self.centres is not None and self.sigma is not None
+        idx = torch.randint(
+            0, self.centres.shape[0], (n,), generator=generator, device=generator.device
+        )
+        noise = torch.randn(n, 2, generator=generator, device=generator.device)
+        return self.centres.to(generator.device)[idx] + self.sigma * noise
+
+
+class LineSampler(Sampler):
+    def __init__(self, cfg: DataConfig) -> None:
+        self.name, self.sample_shape = cfg.name, (2,)
+        self.start, self.end = torch.tensor([-1.0, -0.5]), torch.tensor([1.0, 0.5])
+        self.scale = 1.0
+        self.bounds = ((-1.5, 1.5), (-1.0, 1.0))
+
+    def sample(self, n: int, generator: torch.Generator) -> Tensor:
+        dev = generator.device
+        t = torch.rand(n, 1, generator=generator, device=dev)
+        noise = torch.randn(n, 2, generator=generator, device=dev)
+        return self.start.to(dev) + t * (self.end - self.start).to(dev) + 0.02 * noise
+
+
+class SpiralSampler(Sampler):
+    def __init__(self, cfg: DataConfig) -> None:
+        self.name, self.sample_shape = cfg.name, (2,)
+        self.scale = 2.0
+        self.bounds = ((-2.5, 2.5), (-2.5, 2.5))
+
+    def sample(self, n: int, generator: torch.Generator) -> Tensor:
+        dev = generator.device
+        theta = math.pi * (0.5 + 3.5 * torch.rand(n, generator=generator, device=dev))
+        r = theta / (2 * math.pi)
+        points = torch.stack([r * theta.cos(), r * theta.sin()], dim=1)  # (n, 2)
+        return points + 0.04 * torch.randn(n, 2, generator=generator, device=dev)
+
+
+class ImageSampler(Sampler):
+    """Uniform draws from a fixed set of labelled images held as one tensor."""
+
+    def __init__(self, name: str, images: Tensor, labels: Tensor) -> None:
+        self.name, self.sample_shape = name, tuple(images.shape[1:])
+        self.images, self.labels = images, labels  # (N, 1, H, W) in [-1, 1], (N,)
+        self.n_classes = 10
+
+    def sample(self, n: int, generator: torch.Generator) -> Tensor:
+        idx = torch.randint(0, self.images.shape[0], (n,), generator=generator, device=generator.device)
+        # Gather where the images live and move only the batch, never the whole set.
+        return self.images[idx.to(self.images.device)].to(generator.device)
+
+    def labelled(self) -> tuple[Tensor, Tensor]:
+        return self.images, self.labels
+
+
+def _bounds(centres: Tensor, margin: float) -> tuple[tuple[float, float], tuple[float, float]]:
+    lo, hi = centres.min(dim=0).values, centres.max(dim=0).values
+    pad = max(float((hi - lo).max()) * 0.25, 0.5) + margin
+    return (float(lo[0]) - pad, float(hi[0]) + pad), (float(lo[1]) - pad, float(hi[1]) + pad)
+
+
+def ring_centres(k: int = 8, radius: float = 1.0) -> Tensor:
+    """k centres on a circle: angles 2*pi*i/k (not linspace(0, 2*pi, k), which repeats one)."""
+    angles = torch.arange(k) * 2 * math.pi / k
+    return radius * torch.stack([angles.cos(), angles.sin()], dim=1)  # (k, 2)
+
+
+def grid_centres() -> Tensor:
+    """The 25 centres {-4, -2, 0, 2, 4}^2."""
+    axis = torch.arange(-4.0, 5.0, 2.0)
+    return torch.cartesian_prod(axis, axis)  # (25, 2)
+
+
+def data_dir(configured: str | None) -> Path:
+    """Where image sets live: the config's dir, else $GANWATCH_DATA_DIR, else ./data."""
+    return Path(configured or os.environ.get("GANWATCH_DATA_DIR") or "data")
+
+
+def _raw_dir(name: str, root: Path) -> Path:
+    return root / _TORCHVISION_FOLDER[name] / "raw"
+
+
+def _find(raw: Path, stem: str) -> Path | None:
+    for path in (raw / stem, raw / f"{stem}.gz"):
+        if path.is_file():
+            return path
+    return None
+
+
+def read_idx(path: Path, ndim: int) -> Tensor:
+    """An IDX file of unsigned bytes (plain or gzip) as a uint8 tensor of its declared shape."""
+    with (gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb")) as f:
+        raw = f.read()
+    zero, kind, dims_count = struct.unpack(">HBB", raw[:4])
+    if zero != 0 or kind != _IDX_UBYTE or dims_count != ndim:
+        raise ValueError(f"{path} is not an IDX file of {ndim}-d unsigned bytes")
+    header = 4 + 4 * ndim
+    dims = struct.unpack(f">{ndim}I", raw[4:header])
+    if len(raw) - header != math.prod(dims):
+        raise ValueError(f"{path} is truncated: header says {dims}")
+    return torch.frombuffer(bytearray(raw), dtype=torch.uint8, offset=header).view(*dims)
+
+
+def _load_idx_set(name: str, root: Path) -> ImageSampler:
+    raw = _raw_dir(name, root)
+    images_path, labels_path = (_find(raw, stem) for stem in _TRAIN_FILES)
+    if images_path is None or labels_path is None:
+        missing = [stem for stem in _TRAIN_FILES if _find(raw, stem) is None]
+        raise DatasetMissing(
+            f"{name}: {', '.join(missing)} not found in {raw.resolve()}/. Put the standard files "
+            f"{', '.join(IDX_FILES)} (plain or .gz) there, or point GANWATCH_DATA_DIR or "
+            f"data_dir at the folder holding {_TORCHVISION_FOLDER[name]}/raw. Nothing is downloaded."
+        )
+    images = read_idx(images_path, 3).unsqueeze(1).float() / 127.5 - 1  # (N, 1, 28, 28) in [-1, 1]
+    labels = read_idx(labels_path, 1).long()  # (N,)
+    if labels.shape[0] != images.shape[0]:
+        raise ValueError(f"{name}: {images.shape[0]} images but {labels.shape[0]} labels in {raw}")
+    return ImageSampler(name, images, labels)
+
+
+def _load_digits() -> ImageSampler:
+    from sklearn.datasets import load_digits
+
+    bunch = load_digits()
+    images = torch.tensor(bunch.images, dtype=torch.float32).unsqueeze(1) / 8 - 1  # (N, 1, 8, 8)
+    return ImageSampler("digits", images, torch.tensor(bunch.target, dtype=torch.long))
+
+
+def make_sampler(cfg: DataConfig) -> Sampler:
+    """The sampler for ``cfg.name``; raises DatasetMissing for absent image files."""
+    std = cfg.mixture_std
+    if cfg.name == "gaussian-1d":
+        return GaussianSampler(cfg)
+    if cfg.name == "ring-8":
+        return MixtureSampler(cfg.name, ring_centres(), std or STANDARD_STD["ring-8"])
+    if cfg.name == "grid-25":
+        return MixtureSampler(cfg.name, grid_centres(), std or STANDARD_STD["grid-25"])
+    if cfg.name == "blobs-2d":
+        centres = ring_centres(cfg.n_blobs, 1.5) if cfg.n_blobs > 1 else torch.zeros(1, 2)
+        return MixtureSampler(cfg.name, centres, std or STANDARD_STD["blobs-2d"])
+    if cfg.name == "line-2d":
+        return LineSampler(cfg)
+    if cfg.name == "spiral-2d":
+        return SpiralSampler(cfg)
+    if cfg.name == "digits":
+        return _load_digits()
+    if cfg.name in _TORCHVISION_FOLDER:
+        return _load_idx_set(cfg.name, data_dir(cfg.data_dir))
+    raise ValueError(f"unknown dataset {cfg.name!r}")
+
+
+def dataset_catalog(configured_dir: str | None = None) -> list[dict[str, Any]]:
+    """Every dataset with its kind, sample shape, description and availability."""
+    root = data_dir(configured_dir)
+    out: list[dict[str, Any]] = []
+    for name, description in DESCRIPTIONS.items():
+        entry: dict[str, Any] = {"name": name, "description": description, "available": True}
+        if name == "gaussian-1d":
+            entry.update(kind="1d", sample_shape=["dim"])
+        elif name in ("digits", "mnist", "fashion-mnist"):
+            size = 8 if name == "digits" else 28
+            entry.update(kind="image", sample_shape=[1, size, size])
+        else:
+            entry.update(kind="2d", sample_shape=[2])
+        if name in _TORCHVISION_FOLDER:
+            folder = (root / _TORCHVISION_FOLDER[name] / "raw").resolve()
+            entry.update(
+                available=not _missing_files(name, root),
+                files_dir=str(folder),
+                files=list(IDX_FILES),
+            )
+        out.append(entry)
+    return out

@@ -1,0 +1,157 @@
+"""Samples and quality events: what the generator produces, and how good it is.
+
+These run only when due (every ``samples_every`` / ``quality_every`` steps), on a
+fixed noise batch so successive frames are comparable (as pytorch/examples'
+dcgan does with ``fixed_noise``).
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from pathlib import Path
+
+import torch
+from PIL import Image
+from torch import Tensor, nn
+from torchvision.utils import make_grid
+
+from gan_core.classifier import image_quality, load_or_train_classifier
+from gan_core.config import RunConfig
+from gan_core.data import Sampler
+from gan_core.events import QualityEvent, SamplesEvent
+from gan_core.metrics import mode_stats, sliced_wasserstein, spread_ratio
+
+QUALITY_SAMPLES = 2500  # VEEGAN / PacGAN draw 2 500 samples for mode coverage
+IMAGE_QUALITY_SAMPLES = 1000
+GRID_IMAGES = 64
+
+
+def _rounded(t: Tensor, digits: int = 4) -> list[list[float]]:
+    """(N, d) tensor as nested lists rounded for compact JSON frames."""
+    return [[round(v, digits) for v in row] for row in t.tolist()]
+
+
+def png_grid(images: Tensor) -> str:
+    """Base64 PNG of a grid of (N, 1, H, W) images in [-1, 1]."""
+    grid = make_grid(images.float().cpu(), nrow=8, normalize=True, value_range=(-1, 1), pad_value=1)
+    pixels = (grid[0] * 255).round().to(torch.uint8).numpy()  # (H', W') grey
+    buf = io.BytesIO()
+    Image.fromarray(pixels, mode="L").resize(
+        (pixels.shape[1] * 2, pixels.shape[0] * 2), Image.Resampling.NEAREST
+    ).save(buf, format="PNG")
+    return base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+class Snapshots:
+    """Builds samples and quality events for one run."""
+
+    def __init__(
+        self, config: RunConfig, sampler: Sampler, device: torch.device, cache_dir: Path | None
+    ) -> None:
+        self.config = config
+        self.sampler = sampler
+        self.device = device
+        self.cache_dir = cache_dir
+        self._classifier: nn.Module | None = None
+        # Evaluation draws from its own generator so that it never shifts the training RNG.
+        eval_gen = torch.Generator(device=device).manual_seed(config.seed + 7919)
+        n_eval = IMAGE_QUALITY_SAMPLES if config.is_image else QUALITY_SAMPLES
+        self.eval_noise = self._noise(n_eval, eval_gen)
+        self.real_eval = sampler.sample(n_eval, eval_gen)  # data space
+        self._real_png = png_grid(self.real_eval[:GRID_IMAGES]) if config.is_image else None
+        self._grid = self._heatmap_grid() if sampler.bounds is not None else None
+
+    def _noise(self, n: int, gen: torch.Generator) -> Tensor:
+        z = (n, self.config.latent_dim)
+        if self.config.prior == "uniform":
+            return torch.rand(z, generator=gen, device=self.device) * 2 - 1
+        return torch.randn(z, generator=gen, device=self.device)
+
+    def _heatmap_grid(self) -> tuple[Tensor, Tensor, Tensor]:
+        assert self.sampler.bounds is not None
+        (x0, x1), (y0, y1) = self.sampler.bounds
+        n = self.config.heatmap_size
+        xs = torch.linspace(x0, x1, n, device=self.device)
+        ys = torch.linspace(y0, y1, n, device=self.device)
+        yy, xx = torch.meshgrid(ys, xs, indexing="ij")  # (n, n) each; row i is y[i]
+        return xs, ys, torch.stack([xx.reshape(-1), yy.reshape(-1)], dim=1)  # (n*n, 2)
+
+    @torch.no_grad()
+    def generate(self, g: nn.Module, n: int) -> Tensor:
+        """G on the first n fixed evaluation noise vectors, in data space."""
+        was_training = g.training
+        g.eval()
+        try:
+            out = torch.cat([g(z) for z in self.eval_noise[:n].split(1024)])  # (n, *shape)
+        finally:
+            g.train(was_training)
+        return out if self.config.is_image else out * self.sampler.scale
+
+    @torch.no_grad()
+    def samples(self, step: int, g: nn.Module, d: nn.Module) -> SamplesEvent:
+        """A samples event: points (+ D's heat map for 2-D) or a PNG image grid."""
+        if self.config.is_image:
+            fake = self.generate(g, GRID_IMAGES)
+            return SamplesEvent(
+                step=step, kind="images", image_png=png_grid(fake), real_png=self._real_png
+            )
+        n = self.config.n_samples
+        fake = self.generate(g, n)
+        heatmap = None
+        if self._grid is not None:
+            xs, ys, points = self._grid
+            was_training = d.training
+            d.eval()
+            try:
+                probs = torch.sigmoid(d(points / self.sampler.scale))  # (n*n,)
+            finally:
+                d.train(was_training)
+            size = xs.shape[0]
+            heatmap = {
+                "x": [round(v, 4) for v in xs.tolist()],
+                "y": [round(v, 4) for v in ys.tolist()],
+                "z": _rounded(probs.reshape(size, size), 3),
+            }
+        return SamplesEvent(
+            step=step,
+            kind="points",
+            points=_rounded(fake),
+            real=_rounded(self.real_eval[:n]),
+            heatmap=heatmap,
+        )
+
+    @torch.no_grad()
+    def quality(self, step: int, g: nn.Module) -> tuple[QualityEvent, float | None]:
+        """The quality event at ``step`` and, for low-dimensional data, the spread ratio."""
+        n = self.eval_noise.shape[0]
+        fake = self.generate(g, n)
+        if self.config.is_image:
+            return self._image_quality(step, fake), None
+        real = self.real_eval
+        event = QualityEvent(step=step, distance=sliced_wasserstein(fake, real))
+        if self.sampler.centres is not None and self.sampler.sigma is not None:
+            stats = mode_stats(fake, self.sampler.centres, self.sampler.sigma)
+            event.modes_covered = stats.covered
+            event.modes_covered_strict = stats.covered_strict
+            event.modes_total = stats.total
+            event.high_quality = stats.high_quality
+            event.kl = stats.kl
+        if self.config.dataset == "gaussian-1d":
+            event.mean = fake.mean().item()
+            event.std = fake.std().item()
+            event.target_mean = self.config.data_mean
+            event.target_std = self.config.data_std
+        return event, spread_ratio(fake, real)
+
+    def _image_quality(self, step: int, fake: Tensor) -> QualityEvent:
+        if self._classifier is None:
+            self._classifier = load_or_train_classifier(self.sampler, self.cache_dir, self.device)
+        q = image_quality(self._classifier, fake, self.real_eval)
+        return QualityEvent(
+            step=step,
+            distance=q.frechet,
+            class_coverage=q.class_coverage,
+            classes_covered=q.classes_covered,
+            score=q.score,
+        )

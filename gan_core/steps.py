@@ -1,0 +1,116 @@
+"""One GAN training step, read like the paper: D on real and on G(z).detach(), then G.
+
+Each step returns its figures as 0-d tensors on the device; nothing here calls
+``.item()``, so a step never waits for the device. The trainer stacks the figures
+and reads them back once per metrics frame.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor, nn
+
+from gan_core.config import LossConfig
+from gan_core.losses import d_loss, g_loss, gradient_penalty, probabilities, r1_penalty
+from gan_core.metrics import grad_norm
+
+
+@dataclass
+class Nets:
+    """The two networks, their optimizers and what is frozen."""
+
+    g: nn.Module
+    d: nn.Module
+    opt_g: torch.optim.Optimizer
+    opt_d: torch.optim.Optimizer
+    freeze_g: bool = False
+    freeze_d: bool = False
+    joint_d: bool = True  # D sees real and fake in one pass (no batch norm in D)
+
+
+@dataclass
+class DStats:
+    loss: Tensor
+    d_real: Tensor
+    d_fake: Tensor
+    grad: Tensor
+
+
+@dataclass
+class GStats:
+    loss: Tensor
+    grad: Tensor
+
+
+def _d_logits(d: nn.Module, real: Tensor, fake: Tensor, joint: bool) -> tuple[Tensor, Tensor]:
+    """D's logits on the real and the fake batch: one forward pass when ``joint``.
+
+    A joint pass halves the kernel launches for small MLPs; nets with batch norm must
+    see real and fake separately (as in the dcgan example), so they pass ``joint=False``.
+    """
+    if not joint:
+        return d(real), d(fake)
+    logits = d(torch.cat([real, fake]))  # (2B,)
+    return logits[: real.shape[0]], logits[real.shape[0] :]
+
+
+def d_step(nets: Nets, loss: LossConfig, real: Tensor, fake: Tensor, d_iter: int) -> DStats:
+    """One discriminator update on a real batch and a (detached) fake batch.
+
+    With D frozen the figures are still computed (D(x), D(G(z)) stay on the plots)
+    but no gradient is taken.
+    """
+    fake = fake.detach()
+    with torch.set_grad_enabled(not nets.freeze_d):
+        real_logits, fake_logits = _d_logits(nets.d, real, fake, nets.joint_d)  # (B,), (B,)
+        total = d_loss(loss.name, real_logits, fake_logits)
+    stats = DStats(
+        loss=total.detach(),
+        d_real=probabilities(loss.name, real_logits.detach()).mean(),
+        d_fake=probabilities(loss.name, fake_logits.detach()).mean(),
+        grad=torch.zeros((), device=real.device),
+    )
+    if nets.freeze_d:
+        return stats
+    if loss.name == "wgan-gp" and loss.gp_lambda > 0:
+        total = total + loss.gp_lambda * gradient_penalty(nets.d, real, fake)
+    if loss.r1_gamma > 0 and d_iter % loss.r1_every == 0:
+        # Lazy regularisation (StyleGAN2): scale by the interval so the mean penalty is unchanged.
+        total = total + 0.5 * loss.r1_gamma * loss.r1_every * r1_penalty(nets.d, real)
+    nets.opt_d.zero_grad(set_to_none=True)
+    total.backward()
+    stats.grad = grad_norm(nets.d.parameters())
+    nets.opt_d.step()
+    return stats
+
+
+def g_step(nets: Nets, loss: LossConfig, fake: Tensor) -> GStats:
+    """One generator update through the current discriminator.
+
+    ``fake`` is G(z) still attached to G's graph (the batch D just saw detached,
+    as the dcgan example reuses it), so G runs forward once per step.
+    """
+    # D's weights need no gradient here: skipping them saves part of the backward pass.
+    nets.d.requires_grad_(False)
+    try:
+        total = g_loss(loss.name, nets.d(fake))  # D(G(z)): (B,)
+    finally:
+        nets.d.requires_grad_(True)
+    if nets.freeze_g or not total.requires_grad:
+        return GStats(loss=total.detach(), grad=torch.zeros((), device=total.device))
+    nets.opt_g.zero_grad(set_to_none=True)
+    total.backward()
+    grad = grad_norm(nets.g.parameters())
+    nets.opt_g.step()
+    return GStats(loss=total.detach(), grad=grad)
+
+
+def ema_update(ema: nn.Module, model: nn.Module, decay: float) -> None:
+    """ema <- decay * ema + (1 - decay) * model, parameters and buffers."""
+    with torch.no_grad():
+        ema_params = list(ema.parameters())
+        torch._foreach_lerp_(ema_params, list(model.parameters()), 1.0 - decay)
+        for b_ema, b in zip(ema.buffers(), model.buffers(), strict=True):
+            b_ema.copy_(b)

@@ -1,0 +1,61 @@
+"""Checkpoints: a resumed run continues exactly where the first one stopped."""
+
+from pathlib import Path
+
+import pytest
+
+from gan_core.checkpoint import load_checkpoint, save_checkpoint
+from gan_core.config import RunConfig
+from gan_core.events import Command, MetricsEvent
+from gan_core.trainer import Trainer
+
+CONFIG = RunConfig(
+    dataset="grid-25",
+    steps=40,
+    g_hidden=32,
+    d_hidden=32,
+    batch_size=64,
+    metrics_every=5,
+    r1_every=2,
+    seed=11,
+)
+
+
+def metrics(trainer: Trainer, stop_at: int | None = None) -> dict[int, float]:
+    out: dict[int, float] = {}
+    for event in trainer.events():
+        if isinstance(event, MetricsEvent):
+            out.update(zip(event.steps, event.loss_g, strict=True))
+            if event.step == stop_at:
+                trainer.send(Command("stop"))
+    return out
+
+
+def test_resume_from_a_checkpoint_reproduces_the_uninterrupted_run(tmp_path: Path) -> None:
+    straight = metrics(Trainer(CONFIG))
+    first = Trainer(CONFIG)
+    part1 = metrics(first, stop_at=20)
+    assert max(part1) == 20
+    path = save_checkpoint(first.state_dict(), tmp_path / "run" / "checkpoint.pt")
+    state = load_checkpoint(path)
+    assert state["step"] == 20 and state["config"]["dataset"] == "grid-25"
+    resumed = Trainer(CONFIG, checkpoint=state)
+    part2 = metrics(resumed)
+    assert min(part2) == 21 and resumed.step == 40
+    assert {**part1, **part2} == pytest.approx(straight)
+
+
+def test_controls_survive_a_checkpoint(tmp_path: Path) -> None:
+    trainer = Trainer(CONFIG)
+    trainer.send(Command("set_lr", target="g", value=5e-4))
+    trainer.send(Command("freeze", target="d", value=True))
+    metrics(trainer, stop_at=5)
+    resumed = Trainer(
+        CONFIG, checkpoint=load_checkpoint(save_checkpoint(trainer.state_dict(), tmp_path / "c.pt"))
+    )
+    assert resumed.lrs[0] == 5e-4 and resumed.nets.freeze_d
+
+
+def test_missing_checkpoint_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match="no checkpoint"):
+        load_checkpoint(tmp_path / "absent.pt")

@@ -1,0 +1,142 @@
+"""Trainer: event order, determinism, live commands, divergence."""
+
+import threading
+
+import torch
+
+from gan_core.config import RunConfig
+from gan_core.events import (
+    METRIC_FIELDS,
+    AlertEvent,
+    Command,
+    MetricsEvent,
+    QualityEvent,
+    SamplesEvent,
+    StatusEvent,
+)
+from gan_core.trainer import Trainer
+
+TINY = {"g_hidden": 32, "d_hidden": 32, "batch_size": 64, "metrics_every": 5}
+
+
+def tiny(**overrides: object) -> RunConfig:
+    return RunConfig.model_validate({"dataset": "ring-8", "steps": 40, **TINY, **overrides})
+
+
+def losses(config: RunConfig) -> list[float]:
+    return [v for e in Trainer(config).events() if isinstance(e, MetricsEvent) for v in e.loss_d]
+
+
+def test_a_run_yields_status_then_metrics_samples_quality_then_completed() -> None:
+    events = list(Trainer(tiny(samples_every=20, quality_every=20)).events())
+    first, last = events[0], events[-1]
+    assert isinstance(first, StatusEvent) and first.status == "running"
+    assert first.config is not None and first.config["steps"] == 40
+    assert isinstance(last, StatusEvent) and last.status == "completed" and last.step == 40
+    metrics = [e for e in events if isinstance(e, MetricsEvent)]
+    assert [s for m in metrics for s in m.steps] == list(range(1, 41))
+    for m in metrics:
+        for name in METRIC_FIELDS:
+            assert len(getattr(m, name)) == len(m.steps)
+        assert all(0 <= p <= 1 for p in m.d_real + m.d_fake)
+        assert m.lr_g == 2e-3 and m.steps_per_second > 0
+    samples = [e for e in events if isinstance(e, SamplesEvent)]
+    assert [s.step for s in samples] == [0, 20, 40]
+    heat = samples[-1].heatmap
+    assert (
+        heat is not None
+        and len(heat["z"]) == len(heat["y"])
+        and len(heat["z"][0]) == len(heat["x"])
+    )
+    assert samples[-1].points is not None and len(samples[-1].points[0]) == 2
+    quality = [e for e in events if isinstance(e, QualityEvent)]
+    assert [q.step for q in quality] == [20, 40]
+    assert quality[-1].modes_total == 8 and quality[-1].distance is not None
+
+
+def test_same_seed_same_run_other_seed_other_run() -> None:
+    assert losses(tiny(seed=3)) == losses(tiny(seed=3))
+    assert losses(tiny(seed=3)) != losses(tiny(seed=4))
+
+
+def test_set_lr_and_freeze_apply_between_steps() -> None:
+    trainer = Trainer(tiny(steps=30))
+    events = trainer.events()
+    seen: list[MetricsEvent] = []
+    g_before: list[torch.Tensor] = []
+    for event in events:
+        if isinstance(event, MetricsEvent):
+            seen.append(event)
+            if event.step == 10:
+                trainer.send(Command("set_lr", target="d", value=1e-4))
+                trainer.send(Command("freeze", target="g", value=True))
+                g_before = [p.detach().clone() for p in trainer.nets.g.parameters()]
+    assert seen[0].lr_d == 2e-3 and seen[-1].lr_d == 1e-4
+    assert all(
+        torch.equal(a, b) for a, b in zip(g_before, trainer.nets.g.parameters(), strict=True)
+    )
+    assert all(g == 0 for m in seen if m.step > 10 for g in m.grad_g)
+    assert all(g > 0 for m in seen if m.step > 10 for g in m.grad_d)
+
+
+def test_pause_blocks_until_resume_and_stop_ends_the_run() -> None:
+    trainer = Trainer(tiny(steps=10_000))
+    statuses: list[str] = []
+    resumed = threading.Timer(0.3, lambda: trainer.send(Command("resume")))
+    for event in trainer.events():
+        if isinstance(event, StatusEvent):
+            statuses.append(event.status)
+            if event.status == "paused":
+                paused_at = event.step
+                resumed.start()
+            if event.status == "running" and len(statuses) > 1:
+                assert trainer.step == paused_at  # nothing trained while paused
+                trainer.send(Command("stop"))
+        elif isinstance(event, MetricsEvent) and event.step == 20:
+            trainer.send(Command("pause"))
+    assert statuses == ["running", "paused", "running", "stopped"]
+    assert trainer.step < 10_000
+
+
+def test_nan_in_the_data_fails_the_run_with_a_divergence_alert() -> None:
+    trainer = Trainer(tiny(steps=100))
+    sample = trainer.sampler.sample
+
+    def poisoned(n: int, generator: torch.Generator) -> torch.Tensor:
+        real = sample(n, generator)
+        return real * float("nan") if trainer.step >= 12 else real
+
+    trainer.sampler.sample = poisoned  # type: ignore[method-assign]
+    events = list(trainer.events())
+    alerts = [e for e in events if isinstance(e, AlertEvent)]
+    assert [a.kind for a in alerts] == ["divergence"]
+    final = events[-1]
+    assert isinstance(final, StatusEvent) and final.status == "failed"
+    assert final.reason is not None and "loss_d" in final.reason and "step 13" in final.reason
+
+
+def test_gaussian_1d_reports_mean_and_std() -> None:
+    events = list(Trainer(RunConfig(dataset="gaussian-1d", data_dim=3, steps=10, **TINY)).events())
+    quality = [e for e in events if isinstance(e, QualityEvent)][-1]
+    assert quality.target_mean == 4.0 and quality.target_std == 1.25
+    assert quality.mean is not None and quality.std is not None and quality.modes_total is None
+    points = [e for e in events if isinstance(e, SamplesEvent)][-1]
+    assert points.heatmap is None and points.points is not None and len(points.points[0]) == 3
+
+
+def test_image_runs_send_png_grids_and_class_coverage(tmp_path) -> None:
+    digits = RunConfig(
+        dataset="digits",
+        model="dcgan",
+        steps=4,
+        batch_size=16,
+        g_hidden=8,
+        d_hidden=8,
+        latent_dim=8,
+        metrics_every=2,
+    )
+    events = list(Trainer(digits, cache_dir=tmp_path).events())
+    samples = [e for e in events if isinstance(e, SamplesEvent)][-1]
+    assert samples.kind == "images" and samples.image_png and samples.real_png
+    quality = [e for e in events if isinstance(e, QualityEvent)][-1]
+    assert quality.class_coverage is not None and len(quality.class_coverage) == 10
