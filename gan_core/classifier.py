@@ -1,13 +1,21 @@
 """Image-set quality from a small classifier trained on the real images.
 
-Per-class coverage (which digits G draws), a classifier-based inception score
-exp(E_x KL(p(y|x) || p(y))) in [1, n_classes], and a Frechet distance between
-the classifier's penultimate features of generated and real images. The
-classifier is trained on first use and cached in the caller's ``cache_dir``.
+- ``class_coverage``: the fraction of generated images whose most likely class is c, per class.
+- ``classes_covered``: classes that at least ``COVERED_FRACTION`` (1%) of the generated images
+  fall to *confidently*, i.e. with the classifier's top probability >= ``CONFIDENT`` (0.5).
+  Noise and blurry blends that the classifier cannot name cover nothing.
+- ``score``: the classifier-based inception score exp(E_x KL(p(y|x) || p(y))), from 1 (one class,
+  or no confident prediction) to n_classes (confident and balanced).
+- ``frechet``: the Frechet distance between Gaussians fitted to the classifier's penultimate
+  features of generated and real images (FID with this classifier instead of Inception).
+
+The classifier trains on first use for a bounded time and is cached in the caller's directory.
 """
 
 from __future__ import annotations
 
+import math
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,32 +26,45 @@ from torch import Tensor, nn
 
 from gan_core.data import Sampler
 
-COVERED_FRACTION = 0.01  # a class is covered when >= 1% of the samples are predicted as it
+COVERED_FRACTION = 0.01
+CONFIDENT = 0.5
+MIN_EPOCHS = 3
+MIN_TRAIN_IMAGES = 30_000  # small sets are repeated for more epochs up to this many draws
+BATCH = 128
+_VERSION = 1  # part of the cache file name: bump when the architecture changes
 
 
-class DigitClassifier(nn.Module):
-    """Two conv blocks and a small head, for (1, H, W) images of any size >= 8."""
+class ImageClassifier(nn.Module):
+    """Three conv layers and a small head, for (1, H, W) images with H, W >= 8."""
 
-    def __init__(self, n_classes: int = 10, features: int = 64) -> None:
+    def __init__(self, n_classes: int = 10, n_features: int = 64) -> None:
         super().__init__()
         self.body = nn.Sequential(
-            nn.Conv2d(1, 32, 3, padding=1),
-            nn.ReLU(),
-            nn.MaxPool2d(2),  # (B, 32, H/2, W/2)
-            nn.Conv2d(32, 64, 3, padding=1),
-            nn.ReLU(),
-            nn.AdaptiveAvgPool2d(2),  # (B, 64, 2, 2)
-            nn.Flatten(),
-            nn.Linear(256, features),
-            nn.ReLU(),  # (B, features)
+            nn.Conv2d(1, 16, 3, padding=1),
+            nn.ReLU(),  # (B, 16, H, W)
+            nn.Conv2d(16, 32, 3, stride=2, padding=1),
+            nn.ReLU(),  # (B, 32, H/2, W/2)
+            nn.Conv2d(32, 64, 3, stride=2, padding=1),
+            nn.ReLU(),  # (B, 64, H/4, W/4)
+            nn.AdaptiveAvgPool2d(2),
+            nn.Flatten(),  # (B, 256)
+            nn.Linear(256, n_features),
+            nn.ReLU(),  # (B, n_features)
         )
-        self.head = nn.Linear(features, n_classes)
+        self.head = nn.Linear(n_features, n_classes)
 
     def features(self, x: Tensor) -> Tensor:
+        """Penultimate features (B, n_features) of images (B, 1, H, W)."""
         return self.body(x)
 
     def forward(self, x: Tensor) -> Tensor:
-        return self.head(self.body(x))
+        return self.head(self.body(x))  # (B, n_classes) logits
+
+
+def cache_path(sampler: Sampler, cache_dir: Path) -> Path:
+    """Where the classifier for ``sampler``'s images is cached."""
+    shape = "x".join(str(s) for s in sampler.sample_shape)
+    return Path(cache_dir) / f"classifier-v{_VERSION}-{sampler.name}-{shape}.pt"
 
 
 def load_or_train_classifier(
@@ -53,40 +74,61 @@ def load_or_train_classifier(
     *,
     seed: int = 0,
     max_seconds: float = 60.0,
-    epochs: int = 3,
-) -> DigitClassifier:
-    """The classifier for ``sampler``'s images, from the cache or trained now (bounded time)."""
+) -> ImageClassifier:
+    """The classifier for ``sampler``'s images (in eval mode, on ``device``).
+
+    Loaded from ``cache_dir`` when cached there, else trained with Adam for at least
+    ``MIN_EPOCHS`` epochs and ``MIN_TRAIN_IMAGES`` draws, stopped early after ``max_seconds``,
+    then cached (whatever was reached, so that later runs start at once).
+    """
+    n_classes = sampler.n_classes or 10
+    path = cache_path(sampler, cache_dir) if cache_dir is not None else None
+    # The global RNG is forked so that training here never shifts the caller's random stream.
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        model = ImageClassifier(n_classes)
+    if path is not None and path.is_file():
+        model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
+        return model.to(device).eval()
+    model.to(device)
+    _train(model, sampler, device, seed, max_seconds)
+    model.eval()
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Write then rename: concurrent runs may train the same classifier at the same time.
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        torch.save(model.state_dict(), tmp)
+        os.replace(tmp, path)
+    return model
+
+
+def _train(
+    model: ImageClassifier, sampler: Sampler, device: torch.device, seed: int, max_seconds: float
+) -> None:
     images, labels = sampler.labelled()
-    n_classes = sampler.n_classes or int(labels.max()) + 1
-    model = DigitClassifier(n_classes)
-    path = None
-    if cache_dir is not None:
-        size = "x".join(str(s) for s in images.shape[1:])
-        path = Path(cache_dir) / f"classifier-{sampler.name}-{size}.pt"
-        if path.is_file():
-            model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
-            return model.to(device).eval()
-    gen = torch.Generator().manual_seed(seed)
-    torch.manual_seed(seed)
-    model.to(device).train()
+    images, labels = images.to(device), labels.to(device)  # (N, 1, H, W), (N,)
+    n = images.shape[0]
+    epochs = max(MIN_EPOCHS, math.ceil(MIN_TRAIN_IMAGES / n))
+    gen = torch.Generator(device=device).manual_seed(seed)
     opt = torch.optim.Adam(model.parameters(), lr=2e-3)
     deadline = time.monotonic() + max_seconds
-    images, labels = images.to(device), labels.to(device)
+    model.train()
     with torch.enable_grad():  # callers may evaluate under no_grad
         for _ in range(epochs):
-            order = torch.randperm(images.shape[0], generator=gen).to(device)
-            for batch in order.split(128):
-                loss = F.cross_entropy(model(images[batch]), labels[batch])
+            for batch in torch.randperm(n, generator=gen, device=device).split(BATCH):
+                x = images[batch]  # (B, 1, H, W)
+                noise_shape = (max(1, len(x) // 4), *x.shape[1:])
+                noise = torch.rand(noise_shape, generator=gen, device=device) * 2 - 1
+                logits = model(torch.cat([x, noise]))  # (B + B/4, C)
+                # Outlier exposure: noise is pushed to a uniform prediction, so that images
+                # the classifier cannot name get low confidence instead of an arbitrary class.
+                loss = F.cross_entropy(logits[: len(x)], labels[batch])
+                loss = loss - F.log_softmax(logits[len(x) :], dim=1).mean()
                 opt.zero_grad(set_to_none=True)
                 loss.backward()
                 opt.step()
                 if time.monotonic() > deadline:
-                    break
-    model.eval()
-    if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        torch.save(model.state_dict(), path)
-    return model
+                    return
 
 
 @dataclass
@@ -97,29 +139,47 @@ class ImageQuality:
     frechet: float
 
 
-def _frechet(a: Tensor, b: Tensor) -> float:
-    """Frechet distance between Gaussians fitted to feature sets a (N, f) and b (M, f)."""
-    mu_a, mu_b = a.mean(0), b.mean(0)
-    cov_a, cov_b = torch.cov(a.T), torch.cov(b.T)
-    # Tr sqrt(cov_a cov_b) from the eigenvalues of the product (real and >= 0 in theory).
-    eig = torch.linalg.eigvals(cov_a @ cov_b).real.clamp(min=0)
-    return float((mu_a - mu_b).pow(2).sum() + cov_a.trace() + cov_b.trace() - 2 * eig.sqrt().sum())
+def frechet_distance(a: Tensor, b: Tensor) -> float:
+    """Frechet distance between Gaussians fitted to feature sets a (N, f) and b (M, f).
+
+    ||mu_a - mu_b||^2 + Tr(C_a + C_b - 2 (C_a C_b)^(1/2)), where Tr (C_a C_b)^(1/2) is the sum
+    of the square roots of the eigenvalues of the symmetric C_a^(1/2) C_b C_a^(1/2).
+    """
+    a, b = a.double(), b.double()
+    cov_a, cov_b = torch.cov(a.T), torch.cov(b.T)  # (f, f)
+    vals, vecs = torch.linalg.eigh(cov_a)
+    root_a = vecs @ torch.diag(vals.clamp(min=0).sqrt()) @ vecs.T
+    cross = torch.linalg.eigvalsh(root_a @ cov_b @ root_a).clamp(min=0).sqrt().sum()
+    mean_term = (a.mean(0) - b.mean(0)).pow(2).sum()
+    # Rounding can leave a tiny negative value for identical sets.
+    return max(0.0, float(mean_term + cov_a.trace() + cov_b.trace() - 2 * cross))
 
 
 @torch.no_grad()
 def image_quality(classifier: nn.Module, fake: Tensor, real: Tensor) -> ImageQuality:
-    """Coverage per class, inception-style score and Frechet distance of ``fake`` vs ``real``."""
-    assert isinstance(classifier, DigitClassifier)
+    """Per-class coverage, inception-style score and Frechet distance of ``fake`` vs ``real``.
+
+    ``fake`` (N, 1, H, W) and ``real`` (M, 1, H, W) are in [-1, 1]; see the module docstring.
+    """
+    if not isinstance(classifier, ImageClassifier):
+        raise TypeError("image_quality needs the classifier from load_or_train_classifier")
     device = next(classifier.parameters()).device
-    fake, real = fake.to(device).float(), real.to(device).float()
+    fake, real = fake.to(device, torch.float32), real.to(device, torch.float32)
+    if not torch.isfinite(fake).all():
+        n_classes = classifier.head.out_features
+        return ImageQuality([0.0] * n_classes, 0, 1.0, math.inf)
     feats_fake = classifier.features(fake)  # (N, f)
-    probs = F.softmax(classifier.head(feats_fake), dim=1).double()  # (N, C)
-    coverage = torch.bincount(probs.argmax(1), minlength=probs.shape[1]).double() / probs.shape[0]
-    marginal = probs.mean(0, keepdim=True)
-    kl = (probs * ((probs + 1e-12).log() - (marginal + 1e-12).log())).sum(1).mean()
+    log_p = F.log_softmax(classifier.head(feats_fake).double(), dim=1)  # (N, C)
+    p = log_p.exp()
+    top_p, top = p.max(dim=1)
+    n_classes = p.shape[1]
+    coverage = torch.bincount(top, minlength=n_classes).double() / p.shape[0]
+    confident = torch.bincount(top[top_p >= CONFIDENT], minlength=n_classes).double() / p.shape[0]
+    log_marginal = p.mean(0).clamp(min=1e-30).log()  # (C,)
+    kl = (p * (log_p - log_marginal)).sum(dim=1).mean()
     return ImageQuality(
-        class_coverage=[round(float(c), 4) for c in coverage],
-        classes_covered=int((coverage >= COVERED_FRACTION).sum()),
+        class_coverage=[float(c) for c in coverage],
+        classes_covered=int((confident >= COVERED_FRACTION).sum()),
         score=float(kl.exp()),
-        frechet=_frechet(feats_fake.double(), classifier.features(real).double()),
+        frechet=frechet_distance(feats_fake, classifier.features(real)),
     )

@@ -46,7 +46,7 @@ _IDX_UBYTE = 0x08
 STANDARD_STD = {"ring-8": 0.01, "grid-25": 0.05, "blobs-2d": 0.1}
 _TORCHVISION_FOLDER = {"mnist": "MNIST", "fashion-mnist": "FashionMNIST"}
 DESCRIPTIONS = {
-    "gaussian-1d": "vectors whose entries follow N(mean, std)",
+    "gaussian-1d": "vectors of data_dim floats, each ~ N(mean, std)",
     "line-2d": "points on a line segment in the plane",
     "blobs-2d": "Gaussian blobs on a circle",
     "ring-8": "8 Gaussians on the unit circle, sigma 0.01",
@@ -90,10 +90,12 @@ class Sampler:
 
 
 class GaussianSampler(Sampler):
+    """gaussian-1d: independent N(mean, std) entries."""
+
     def __init__(self, cfg: DataConfig) -> None:
         self.name, self.sample_shape = cfg.name, (cfg.dim,)
         self.mean, self.std = cfg.mean, cfg.std
-        self.scale = max(abs(cfg.mean) + 3 * cfg.std, 1e-6)
+        self.scale = abs(cfg.mean) + 3 * cfg.std
 
     def sample(self, n: int, generator: torch.Generator) -> Tensor:
         z = torch.randn(n, *self.sample_shape, generator=generator, device=generator.device)
@@ -119,6 +121,8 @@ class MixtureSampler(Sampler):
 
 
 class LineSampler(Sampler):
+    """line-2d: a noisy segment."""
+
     def __init__(self, cfg: DataConfig) -> None:
         self.name, self.sample_shape = cfg.name, (2,)
         self.start, self.end = torch.tensor([-1.0, -0.5]), torch.tensor([1.0, 0.5])
@@ -133,6 +137,8 @@ class LineSampler(Sampler):
 
 
 class SpiralSampler(Sampler):
+    """spiral-2d: one noisy arm of an Archimedean spiral."""
+
     def __init__(self, cfg: DataConfig) -> None:
         self.name, self.sample_shape = cfg.name, (2,)
         self.scale = 2.0
@@ -155,7 +161,9 @@ class ImageSampler(Sampler):
         self.n_classes = 10
 
     def sample(self, n: int, generator: torch.Generator) -> Tensor:
-        idx = torch.randint(0, self.images.shape[0], (n,), generator=generator, device=generator.device)
+        idx = torch.randint(
+            0, self.images.shape[0], (n,), generator=generator, device=generator.device
+        )
         # Gather where the images live and move only the batch, never the whole set.
         return self.images[idx.to(self.images.device)].to(generator.device)
 
@@ -181,7 +189,7 @@ def grid_centres() -> Tensor:
     return torch.cartesian_prod(axis, axis)  # (25, 2)
 
 
-def data_dir(configured: str | None) -> Path:
+def resolve_data_dir(configured: str | None) -> Path:
     """Where image sets live: the config's dir, else $GANWATCH_DATA_DIR, else ./data."""
     return Path(configured or os.environ.get("GANWATCH_DATA_DIR") or "data")
 
@@ -199,7 +207,7 @@ def _find(raw: Path, stem: str) -> Path | None:
 
 def read_idx(path: Path, ndim: int) -> Tensor:
     """An IDX file of unsigned bytes (plain or gzip) as a uint8 tensor of its declared shape."""
-    with (gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb")) as f:
+    with gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb") as f:
         raw = f.read()
     zero, kind, dims_count = struct.unpack(">HBB", raw[:4])
     if zero != 0 or kind != _IDX_UBYTE or dims_count != ndim:
@@ -217,9 +225,10 @@ def _load_idx_set(name: str, root: Path) -> ImageSampler:
     if images_path is None or labels_path is None:
         missing = [stem for stem in _TRAIN_FILES if _find(raw, stem) is None]
         raise DatasetMissing(
-            f"{name}: {', '.join(missing)} not found in {raw.resolve()}/. Put the standard files "
-            f"{', '.join(IDX_FILES)} (plain or .gz) there, or point GANWATCH_DATA_DIR or "
-            f"data_dir at the folder holding {_TORCHVISION_FOLDER[name]}/raw. Nothing is downloaded."
+            f"{name}: {', '.join(missing)} not found in {raw.resolve()}/. Put the standard "
+            f"files {', '.join(IDX_FILES)} (plain or .gz) there, or point GANWATCH_DATA_DIR "
+            f"or data_dir at the folder holding {_TORCHVISION_FOLDER[name]}/raw. "
+            "Nothing is downloaded."
         )
     images = read_idx(images_path, 3).unsqueeze(1).float() / 127.5 - 1  # (N, 1, 28, 28) in [-1, 1]
     labels = read_idx(labels_path, 1).long()  # (N,)
@@ -255,28 +264,31 @@ def make_sampler(cfg: DataConfig) -> Sampler:
     if cfg.name == "digits":
         return _load_digits()
     if cfg.name in _TORCHVISION_FOLDER:
-        return _load_idx_set(cfg.name, data_dir(cfg.data_dir))
+        return _load_idx_set(cfg.name, resolve_data_dir(cfg.data_dir))
     raise ValueError(f"unknown dataset {cfg.name!r}")
 
 
-def dataset_catalog(configured_dir: str | None = None) -> list[dict[str, Any]]:
-    """Every dataset with its kind, sample shape, description and availability."""
-    root = data_dir(configured_dir)
+def dataset_catalog(data_dir: str | None = None) -> list[dict[str, Any]]:
+    """Every dataset: name, kind ('1d' | '2d' | 'image'), sample_shape, description, available.
+
+    mnist and fashion-mnist also give ``files_dir`` (where their IDX files go) and ``files``.
+    """
+    root = resolve_data_dir(data_dir)
     out: list[dict[str, Any]] = []
     for name, description in DESCRIPTIONS.items():
         entry: dict[str, Any] = {"name": name, "description": description, "available": True}
         if name == "gaussian-1d":
-            entry.update(kind="1d", sample_shape=["dim"])
+            entry.update(kind="1d", sample_shape=[1])  # the default; data_dim sets it
         elif name in ("digits", "mnist", "fashion-mnist"):
             size = 8 if name == "digits" else 28
             entry.update(kind="image", sample_shape=[1, size, size])
         else:
             entry.update(kind="2d", sample_shape=[2])
         if name in _TORCHVISION_FOLDER:
-            folder = (root / _TORCHVISION_FOLDER[name] / "raw").resolve()
+            raw = _raw_dir(name, root)
             entry.update(
-                available=not _missing_files(name, root),
-                files_dir=str(folder),
+                available=all(_find(raw, stem) is not None for stem in _TRAIN_FILES),
+                files_dir=str(raw.resolve()),
                 files=list(IDX_FILES),
             )
         out.append(entry)

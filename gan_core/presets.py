@@ -19,23 +19,13 @@ _LECTURE_NETS: dict[str, Any] = {
 }
 
 PRESETS: dict[str, dict[str, Any]] = {
+    # The lecture's SELU/ELU nets match the mean but not the spread here (std ~0.3 of 1.25
+    # after 3 000 steps); the ReLU recipe of DESIGN.md matches both within 10%.
     "gaussian-1d": {
-        **_LECTURE_NETS,
         "dataset": "gaussian-1d",
         "data_dim": 1,
         "data_mean": 4.0,
         "data_std": 1.25,
-        "latent_dim": 4,
-        "g_hidden": 64,
-        "g_layers": 2,
-        "d_hidden": 64,
-        "d_layers": 2,
-        "lr_g": 1e-3,
-        "lr_d": 1e-3,
-        "beta1": 0.5,
-        "beta2": 0.999,
-        "r1_gamma": 0.0,
-        "ema": 0.0,
         "steps": 3000,
     },
     "line-2d": {"dataset": "line-2d", "steps": 3000},
