@@ -14,7 +14,6 @@ from pathlib import Path
 import torch
 from PIL import Image
 from torch import Tensor, nn
-from torchvision.utils import make_grid
 
 from gan_core.classifier import image_quality, load_or_train_classifier
 from gan_core.config import RunConfig
@@ -34,6 +33,9 @@ def _rounded(t: Tensor, digits: int = 4) -> list[list[float]]:
 
 def png_grid(images: Tensor) -> str:
     """Base64 PNG of a grid of (N, 1, H, W) images in [-1, 1]."""
+    # torchvision costs 1.6 s of import: only image runs, which need it, pay it.
+    from torchvision.utils import make_grid
+
     grid = make_grid(images.float().cpu(), nrow=8, normalize=True, value_range=(-1, 1), pad_value=1)
     pixels = (grid[0] * 255).round().to(torch.uint8).numpy()  # (H', W') grey
     buf = io.BytesIO()

@@ -110,7 +110,8 @@ def g_step(nets: Nets, loss: LossConfig, fake: Tensor) -> GStats:
 def ema_update(ema: nn.Module, model: nn.Module, decay: float) -> None:
     """ema <- decay * ema + (1 - decay) * model, parameters and buffers."""
     with torch.no_grad():
-        ema_params = list(ema.parameters())
-        torch._foreach_lerp_(ema_params, list(model.parameters()), 1.0 - decay)
+        ema_params: list[Tensor] = list(ema.parameters())
+        params: list[Tensor] = list(model.parameters())
+        torch._foreach_lerp_(ema_params, params, 1.0 - decay)
         for b_ema, b in zip(ema.buffers(), model.buffers(), strict=True):
             b_ema.copy_(b)

@@ -166,17 +166,23 @@ class Trainer:
 
     def _flush_metrics(self, started: float, rate: float) -> MetricsEvent:
         # The only host sync of the training loop: one read-back per metrics frame.
-        rows = torch.stack(self._pending).float().cpu().tolist()
-        columns = {name: [row[i] for row in rows] for i, name in enumerate(METRIC_FIELDS)}
+        loss_d, loss_g, d_real, d_fake, grad_g, grad_d = (
+            torch.stack(self._pending).float().T.cpu().tolist()  # (6, steps)
+        )
         lr_g, lr_d = self.lrs
         event = MetricsEvent(
             step=self.step,
             steps=self._pending_steps,
+            loss_d=loss_d,
+            loss_g=loss_g,
+            d_real=d_real,
+            d_fake=d_fake,
+            grad_g=grad_g,
+            grad_d=grad_d,
             lr_g=lr_g,
             lr_d=lr_d,
             time=round(time.perf_counter() - started, 4),
             steps_per_second=round(rate, 2),
-            **columns,
         )
         self._pending, self._pending_steps = [], []
         return event
