@@ -1,0 +1,91 @@
+"""The executor interface: where runs execute, behind one small ABC.
+
+The routes and the RunManager only ever see :class:`Executor`, so a Ray-backed
+executor can be added next to the local one without touching them. This module
+imports neither torch nor gan_core's training code: the server stays light.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from gan_core.events import PROTOCOL_VERSION, Command, StatusEvent, to_frame
+
+EventSink = Callable[[str, dict[str, Any]], None]
+"""Called with (run_id, frame) for every frame of a run, from a background thread."""
+
+FINAL_STATUSES: frozenset[str] = frozenset({"completed", "stopped", "failed"})
+
+
+@dataclass(frozen=True)
+class Job:
+    """One run handed to a worker: what to train and where its checkpoint lives."""
+
+    run_id: str
+    config: dict[str, Any]
+    checkpoint_path: str
+    resume: bool = False
+
+
+def failed_frame(step: int, reason: str) -> dict[str, Any]:
+    """The final status frame of a run that ended without reporting one itself."""
+    return to_frame(StatusEvent(status="failed", step=step, reason=reason))
+
+
+def checkpoint_frame(step: int, path: str | Path) -> dict[str, Any]:
+    """Tells viewers (and the store) that a checkpoint of ``step`` was written to ``path``."""
+    return {"type": "checkpoint", "v": PROTOCOL_VERSION, "step": step, "path": str(path)}
+
+
+def is_final(frame: dict[str, Any]) -> bool:
+    """True for the status frame that ends a run."""
+    return frame.get("type") == "status" and frame.get("status") in FINAL_STATUSES
+
+
+class Executor(ABC):
+    """Runs trainers outside the server's event loop and reports their event frames."""
+
+    def __init__(self, sink: EventSink, *, slots: int, cache_dir: Path, gpus: int = 0) -> None:
+        if slots < 1:
+            raise ValueError("an executor needs at least one slot")
+        if gpus < 0:
+            raise ValueError("gpus must be >= 0")
+        self._sink = sink
+        self._slots = slots
+        self.cache_dir = Path(cache_dir)
+        self.gpus = gpus
+
+    @property
+    def slots(self) -> int:
+        """How many runs may execute at once."""
+        return self._slots
+
+    @abstractmethod
+    def start(self) -> None:
+        """Start the background machinery (e.g. warm workers)."""
+
+    @abstractmethod
+    def shutdown(self) -> None:
+        """Stop everything: running runs get a graceful stop with a short timeout, then die."""
+
+    @abstractmethod
+    def active(self) -> set[str]:
+        """Ids of the runs executing now (a run leaves before its final frame is reported)."""
+
+    @abstractmethod
+    def launch(
+        self, run_id: str, config: dict[str, Any], checkpoint_path: Path, resume: bool = False
+    ) -> None:
+        """Start a run now; RuntimeError when no slot is free or the run is already active.
+
+        Checkpoints go to ``checkpoint_path`` every ``config["checkpoint_every"]`` steps (when
+        > 0) and at the end; ``resume=True`` loads that checkpoint first.
+        """
+
+    @abstractmethod
+    def command(self, run_id: str, command: Command) -> None:
+        """Forward a command to an active run; KeyError when the run is not active."""

@@ -1,0 +1,51 @@
+"""Fixtures for the executor tests: a recording sink and started executors, always shut down."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import torch
+from jobs_helpers import Frames
+
+from app.jobs.local import LocalExecutor
+from gan_core.events import Command
+
+
+@pytest.fixture(autouse=True)
+def _one_torch_thread() -> None:
+    torch.set_num_threads(1)
+
+
+@pytest.fixture(scope="module")
+def frames() -> Frames:
+    return Frames()
+
+
+@pytest.fixture(scope="module")
+def shared_executor(frames: Frames, tmp_path_factory: pytest.TempPathFactory,
+                    ) -> Iterator[LocalExecutor]:
+    executor = LocalExecutor(frames, slots=2, cache_dir=tmp_path_factory.mktemp("cache"),
+                             stop_timeout=20.0)
+    executor.start()
+    yield executor
+    executor.shutdown()
+
+
+@pytest.fixture
+def executor(shared_executor: LocalExecutor, frames: Frames) -> Iterator[LocalExecutor]:
+    """The module's executor, with every run a test left behind stopped afterwards."""
+    yield shared_executor
+    left = shared_executor.active()
+    for run_id in left:
+        with contextlib.suppress(KeyError):  # it may have ended by itself meanwhile
+            shared_executor.command(run_id, Command("stop"))
+    for run_id in left:
+        frames.final(run_id)
+
+
+@pytest.fixture
+def checkpoint(tmp_path: Path) -> Path:
+    return tmp_path / "run" / "checkpoint.pt"
