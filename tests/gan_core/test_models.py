@@ -1,0 +1,49 @@
+"""Models: shapes for every family, the lecture's bounded SELU output, clear errors."""
+
+import pytest
+import torch
+
+from gan_core.config import NetConfig
+from gan_core.models import build_discriminator, build_generator, count_parameters
+
+
+def net(family: str = "mlp", **kw: object) -> NetConfig:
+    base = {"hidden": 16, "layers": 2, "activation": "relu", "output": "linear"}
+    return NetConfig(family=family, **{**base, **kw})  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("shape", [(1,), (2,), (5,)])
+def test_mlp_pair_shapes(shape: tuple[int, ...]) -> None:
+    g = build_generator(net(), latent_dim=3, sample_shape=shape)
+    d = build_discriminator(net(activation="elu"), sample_shape=shape)
+    x = g(torch.randn(7, 3))
+    assert x.shape == (7, *shape) and d(x).shape == (7,)
+
+
+def test_mlp_depth_and_width_follow_the_config() -> None:
+    small = count_parameters(build_generator(net(layers=1), 2, (2,)))
+    deep = count_parameters(build_generator(net(layers=3), 2, (2,)))
+    assert deep - small == 2 * (16 * 16 + 16)
+
+
+def test_selu_output_is_bounded_below() -> None:
+    g = build_generator(net(output="selu"), 2, (2,))
+    with torch.no_grad():
+        for p in g.parameters():
+            p.mul_(50)
+        out = g(torch.randn(512, 2))
+    assert out.min() >= -1.7582 and out.min() < -1.0
+
+
+@pytest.mark.parametrize("size", [8, 28])
+def test_dcgan_pair_shapes(size: int) -> None:
+    shape = (1, size, size)
+    g = build_generator(net("dcgan", hidden=8), 16, shape)
+    d = build_discriminator(net("dcgan", hidden=8), shape)
+    x = g(torch.randn(4, 16))
+    assert x.shape == (4, *shape) and x.abs().max() <= 1 and d(x).shape == (4,)
+
+
+def test_dcgan_refuses_other_sizes() -> None:
+    with pytest.raises(ValueError, match="H = W in"):
+        build_generator(net("dcgan"), 16, (1, 32, 32))
