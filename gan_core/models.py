@@ -23,18 +23,22 @@ _ACTIVATIONS: dict[str, type[nn.Module]] = {
 IMAGE_SIZES = (8, 28)
 
 
-def _activation(name: str) -> nn.Module:
+def _activation(name: str, inplace: bool = False) -> nn.Module:
+    """A fresh activation module; ``inplace`` saves an allocation after a Linear."""
     if name == "leaky_relu":
-        return nn.LeakyReLU(0.2)
+        return nn.LeakyReLU(0.2, inplace=inplace)
     if name not in _ACTIVATIONS:
         raise ValueError(f"unknown activation {name!r}; choose one of {', '.join(_ACTIVATIONS)}")
+    if name in ("relu", "selu", "elu"):
+        return _ACTIVATIONS[name](inplace=inplace)  # type: ignore[call-arg]
     return _ACTIVATIONS[name]()
 
 
 def _mlp(n_in: int, n_out: int, cfg: NetConfig) -> list[nn.Module]:
-    layers: list[nn.Module] = [nn.Linear(n_in, cfg.hidden), _activation(cfg.activation)]
+    # In place is safe here: each activation overwrites a Linear's fresh output.
+    layers: list[nn.Module] = [nn.Linear(n_in, cfg.hidden), _activation(cfg.activation, True)]
     for _ in range(cfg.layers - 1):
-        layers += [nn.Linear(cfg.hidden, cfg.hidden), _activation(cfg.activation)]
+        layers += [nn.Linear(cfg.hidden, cfg.hidden), _activation(cfg.activation, True)]
     layers.append(nn.Linear(cfg.hidden, n_out))
     return layers
 

@@ -29,6 +29,9 @@ class Nets:
     freeze_d: bool = False
     joint_d: bool = True  # D sees real and fake in one pass (no batch norm in D)
 
+    def __post_init__(self) -> None:
+        self.d_params: list[nn.Parameter] = list(self.d.parameters())
+
 
 @dataclass
 class DStats:
@@ -93,11 +96,14 @@ def g_step(nets: Nets, loss: LossConfig, fake: Tensor) -> GStats:
     as the dcgan example reuses it), so G runs forward once per step.
     """
     # D's weights need no gradient here: skipping them saves part of the backward pass.
-    nets.d.requires_grad_(False)
+    d_params = nets.d_params
+    for p in d_params:
+        p.requires_grad_(False)
     try:
         total = g_loss(loss.name, nets.d(fake))  # D(G(z)): (B,)
     finally:
-        nets.d.requires_grad_(True)
+        for p in d_params:
+            p.requires_grad_(True)
     if nets.freeze_g or not total.requires_grad:
         return GStats(loss=total.detach(), grad=torch.zeros((), device=total.device))
     nets.opt_g.zero_grad(set_to_none=True)
