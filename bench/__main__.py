@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import importlib
 
-MODULES = ["trainer_vs_bare", "images"]
+MODULES = ["trainer_vs_bare", "presets", "images"]
 
 
 def main(argv: list[str] | None = None) -> None:

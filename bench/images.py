@@ -3,8 +3,8 @@
 Three loops alternate in rounds in one process, on the same images and batch:
 - gan_core's Trainer with the ``mnist`` preset, every event on;
 - a bare loop over the very same G and D modules (``gan_core.models``);
-- a bare loop over the pytorch/examples DCGAN architecture cut to 28x28
-  (ngf = ndf = 64, BCELoss on a Sigmoid, fake reused for the G step).
+- a bare loop over the pytorch/examples DCGAN architecture cut to 28x28, at the
+  preset's widths (ngf, ndf), BCELoss on a Sigmoid, fake reused for the G step.
 
 MNIST is read from ``--mnist-dir`` (a folder holding ``MNIST/raw``; default
 ``../shared/data``) copied into a temporary data dir; ``--dataset digits`` uses
@@ -26,6 +26,7 @@ from torch import nn
 
 from gan_core.config import RunConfig
 from gan_core.data import make_sampler
+from gan_core.events import MetricsEvent
 from gan_core.models import build_discriminator, build_generator
 from gan_core.presets import preset_config
 from gan_core.trainer import Trainer
@@ -33,7 +34,7 @@ from gan_core.trainer import Trainer
 SMOKE = ["--dataset", "digits", "--steps", "3", "--rounds", "1"]
 
 
-def examples_dcgan(nz: int, ngf: int = 64, ndf: int = 64) -> tuple[nn.Module, nn.Module]:
+def examples_dcgan(nz: int, ngf: int, ndf: int) -> tuple[nn.Module, nn.Module]:
     """pytorch/examples' DCGAN, its 64x64 stacks cut to 28x28."""
     g = nn.Sequential(
         nn.ConvTranspose2d(nz, ngf * 4, 7, 1, 0, bias=False),
@@ -86,10 +87,12 @@ def bare_loop(
 
 
 def trainer_loop(config: RunConfig) -> float:
+    """Steps/s up to the last metrics frame (the closing quality check is not training)."""
     trainer = Trainer(config)
     start = time.perf_counter()
-    for _ in trainer.events():
-        pass
+    for event in trainer.events():
+        if isinstance(event, MetricsEvent) and event.step == config.steps:
+            break
     return config.steps / (time.perf_counter() - start)
 
 
@@ -124,7 +127,7 @@ def main(argv: list[str] | None = None) -> None:
             d = build_discriminator(config.parts().discriminator, shape)
             rates["bare, same nets"].append(bare_loop(g, d, config, images, sigmoid_in_d=False))
             if shape == (1, 28, 28):
-                g2, d2 = examples_dcgan(config.latent_dim)
+                g2, d2 = examples_dcgan(config.latent_dim, config.g_hidden, config.d_hidden)
                 rates["examples dcgan"].append(bare_loop(g2, d2, config, images, sigmoid_in_d=True))
     print(
         f"bench images: {args.dataset} {shape} batch={config.batch_size} steps={args.steps} "

@@ -1,0 +1,122 @@
+"""Presets at full length: modes covered and high-quality % beside the published rows.
+
+Runs each preset with its defaults (quality checked every 250 steps) on several
+seeds and prints, per run, the final figures, steps/s, and when it first met its
+goal: all modes with >= 90% high-quality samples (ring-8, grid-25, blobs-2d),
+mean and std within 10% (gaussian-1d), the mode-collapse alert (collapse-demo).
+
+    python -m bench.presets [--presets ring-8 grid-25] [--seeds 0 1 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from dataclasses import dataclass
+
+import torch
+
+from gan_core.events import AlertEvent, QualityEvent
+from gan_core.presets import preset_config
+from gan_core.trainer import Trainer
+
+SMOKE = ["--presets", "ring-8", "gaussian-1d", "--seeds", "0", "--steps", "30"]
+PUBLISHED = {  # DESIGN.md: (modes, high-quality %) on ring-8 and grid-25
+    "GAN (VEEGAN table 1)": ((1, 99.3), (3.3, 0.5)),
+    "VEEGAN": ((8, 52.9), (24.6, 40.0)),
+    "PacGAN4": ((7.8, 95.9), (24.8, 93.6)),
+}
+DEFAULT_PRESETS = ["ring-8", "grid-25", "gaussian-1d", "collapse-demo", "blobs-2d"]
+
+
+@dataclass
+class Result:
+    preset: str
+    seed: int
+    final: QualityEvent
+    seconds: float
+    goal_step: int | None
+    goal_seconds: float | None
+
+
+def goal_met(preset: str, q: QualityEvent, alerts: list[AlertEvent]) -> bool:
+    """Whether a preset has reached what it is for at this quality event."""
+    if preset == "collapse-demo":
+        return any(a.kind == "mode_collapse" for a in alerts)
+    if q.modes_total is not None:
+        return q.modes_covered == q.modes_total and (q.high_quality or 0) >= 0.9
+    if q.mean is not None and q.std is not None and q.target_mean and q.target_std:
+        return (
+            abs(q.mean - q.target_mean) <= 0.1 * abs(q.target_mean)
+            and abs(q.std - q.target_std) <= 0.1 * q.target_std
+        )
+    return False
+
+
+def run(preset: str, seed: int, steps: int | None) -> Result:
+    overrides: dict[str, object] = {"seed": seed, "quality_every": 250, "device": "cpu"}
+    if steps is not None:
+        overrides["steps"] = steps
+    trainer = Trainer(preset_config(preset, overrides))
+    start = time.perf_counter()
+    alerts: list[AlertEvent] = []
+    final: QualityEvent | None = None
+    goal: tuple[int, float] | None = None
+    for event in trainer.events():
+        if isinstance(event, AlertEvent):
+            alerts.append(event)
+        elif isinstance(event, QualityEvent):
+            final = event
+            if goal is None and goal_met(preset, event, alerts):
+                goal = (event.step, time.perf_counter() - start)
+    assert final is not None
+    seconds = time.perf_counter() - start
+    return Result(preset, seed, final, seconds, *(goal or (None, None)))
+
+
+def describe(r: Result) -> str:
+    q = r.final
+    if q.modes_total is not None:
+        figures = f"modes {q.modes_covered}/{q.modes_total}  HQ {100 * (q.high_quality or 0):5.1f}%"
+    elif q.mean is not None:
+        figures = (
+            f"mean {q.mean:.3f} (target {q.target_mean})  std {q.std:.3f} (target {q.target_std})"
+        )
+    else:
+        figures = f"distance {q.distance:.4f}"
+    goal = (
+        f"goal at step {r.goal_step} ({r.goal_seconds:.1f} s)"
+        if r.goal_step is not None
+        else "goal not met"
+    )
+    rate = q.step / r.seconds
+    timing = f"{rate:6.0f} steps/s  {r.seconds:6.1f} s"
+    return f"  {r.preset:13s} seed {r.seed}  {figures}  {timing}  {goal}"
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--presets", nargs="+", default=DEFAULT_PRESETS)
+    parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
+    parser.add_argument("--steps", type=int, help="override every preset's steps")
+    parser.add_argument("--threads", type=int, default=1)
+    args = parser.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    print(f"bench presets: threads={args.threads} seeds={args.seeds}")
+    results = [run(p, s, args.steps) for p in args.presets for s in args.seeds]
+    for r in results:
+        print(describe(r))
+    for i, name in enumerate(("ring-8", "grid-25")):
+        ours = [r.final for r in results if r.preset == name]
+        if not ours:
+            continue
+        modes = sum(q.modes_covered or 0 for q in ours) / len(ours)
+        hq = 100 * sum(q.high_quality or 0 for q in ours) / len(ours)
+        print(
+            f"{name}: ganwatch (mean of {len(ours)} seeds) {modes:.1f} modes, {hq:.1f}% HQ;  "
+            + ";  ".join(f"{k} {v[i][0]} modes, {v[i][1]}% HQ" for k, v in PUBLISHED.items())
+        )
+
+
+if __name__ == "__main__":
+    main()
