@@ -28,8 +28,7 @@ from gan_core.data import Sampler
 
 COVERED_FRACTION = 0.01
 CONFIDENT = 0.5
-MIN_EPOCHS = 3
-MIN_TRAIN_IMAGES = 30_000  # small sets are repeated for more epochs up to this many draws
+MIN_TRAIN_IMAGES = 30_000  # small sets are repeated up to this many draws; large ones: 1 epoch
 BATCH = 128
 _VERSION = 1  # part of the cache file name: bump when the architecture changes
 
@@ -77,8 +76,8 @@ def load_or_train_classifier(
 ) -> ImageClassifier:
     """The classifier for ``sampler``'s images (in eval mode, on ``device``).
 
-    Loaded from ``cache_dir`` when cached there, else trained with Adam for at least
-    ``MIN_EPOCHS`` epochs and ``MIN_TRAIN_IMAGES`` draws, stopped early after ``max_seconds``,
+    Loaded from ``cache_dir`` when cached there, else trained with Adam for one epoch or
+    ``MIN_TRAIN_IMAGES`` draws, whichever is more, stopped early after ``max_seconds``,
     then cached (whatever was reached, so that later runs start at once).
     """
     n_classes = sampler.n_classes or 10
@@ -108,7 +107,7 @@ def _train(
     images, labels = sampler.labelled()
     images, labels = images.to(device), labels.to(device)  # (N, 1, H, W), (N,)
     n = images.shape[0]
-    epochs = max(MIN_EPOCHS, math.ceil(MIN_TRAIN_IMAGES / n))
+    epochs = max(1, math.ceil(MIN_TRAIN_IMAGES / n))
     gen = torch.Generator(device=device).manual_seed(seed)
     opt = torch.optim.Adam(model.parameters(), lr=2e-3)
     deadline = time.monotonic() + max_seconds
