@@ -24,7 +24,8 @@ class MetricsEvent:
     ``d_real`` / ``d_fake`` are mean D(x) / D(G(z)) as probabilities (sigmoid of
     D's logit for every loss, so 0.5 is the equilibrium line). ``lr_g``/``lr_d``
     hold the rates in force at the end of the batch; ``time`` is seconds since
-    the run started and ``steps_per_second`` the recent rate.
+    the run started, ``wall`` the emitter's clock (Unix seconds) when the frame was
+    made, for latency measurements, and ``steps_per_second`` the recent rate.
     """
 
     step: int
@@ -38,6 +39,7 @@ class MetricsEvent:
     lr_g: float
     lr_d: float
     time: float
+    wall: float
     steps_per_second: float
     type: Literal["metrics"] = "metrics"
 

@@ -183,6 +183,7 @@ class Trainer:
             lr_g=lr_g,
             lr_d=lr_d,
             time=round(time.perf_counter() - started, 4),
+            wall=time.time(),
             steps_per_second=round(rate, 2),
         )
         self._pending, self._pending_steps = [], []

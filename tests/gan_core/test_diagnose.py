@@ -21,6 +21,7 @@ def metrics(start: int, n: int, *, loss_d=None, d_fake=0.4, grad_g=1.0) -> Metri
         lr_g=1e-3,
         lr_d=1e-3,
         time=0.0,
+        wall=0.0,
         steps_per_second=100.0,
     )
 
