@@ -9,7 +9,15 @@ from __future__ import annotations
 import argparse
 import importlib
 
-MODULES = ["trainer_vs_bare", "presets", "images"]
+MODULES = [
+    "trainer_vs_bare",
+    "presets",
+    "images",
+    "server_vs_headless",
+    "launch_latency",
+    "history_scale",
+    "many_runs",
+]
 
 
 def main(argv: list[str] | None = None) -> None:
