@@ -67,7 +67,12 @@ def main(argv: list[str] | None = None) -> None:
         url = f"/api/runs/{run['id']}/metrics"
         metrics_ms = timed(lambda: client.get(url, params={"max_points": 2000}).raise_for_status())
         points = len(client.get(url, params={"max_points": 2000}).json()["steps"])
-        page_ms = timed(lambda: client.get(f"/runs/{run['id']}").raise_for_status())
+        page = f"/runs/{run['id']}"
+        page_ms = (
+            timed(lambda: client.get(page).raise_for_status())
+            if client.get(page).status_code == 200
+            else None
+        )
 
         def snapshot() -> None:
             with websockets.sync.client.connect(
@@ -92,9 +97,10 @@ def main(argv: list[str] | None = None) -> None:
             f"  linear growth: {mid[1] / mid[0] * 1000:.0f} bytes per 1 000 steps at step "
             f"{mid[0]}, {final_bytes / args.steps * 1000:.0f} at the end"
         )
+    page_text = "not served" if page_ms is None else f"{page_ms:.1f} ms"
     print(
         f"  GET metrics?max_points=2000: {metrics_ms:.1f} ms ({points} points); "
-        f"run page HTML {page_ms:.1f} ms; websocket snapshot {snapshot_ms:.1f} ms"
+        f"run page HTML {page_text}; websocket snapshot {snapshot_ms:.1f} ms"
     )
     print(f"ratio RSS end/start = {rss[-1] / rss[0]:.2f}x")
 
