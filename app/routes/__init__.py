@@ -1,0 +1,1 @@
+"""One router per resource: runs, presets (with datasets, schema, health), stream, pages."""

@@ -1,0 +1,149 @@
+"""REST for runs: create, list, read, commands, controls, delete, metrics, samples, checkpoint."""
+
+from __future__ import annotations
+
+import base64
+import csv
+import io
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Body, HTTPException, Query, Response, status
+from fastapi.responses import FileResponse
+
+from app.deps import RunManagerDep, SettingsDep, TokenDep
+from app.manager import RunConflict, RunNotFound
+from app.schemas import (
+    RUN_CREATE_SCHEMA,
+    ControlsUpdate,
+    MetricsHistory,
+    RunPublic,
+    RunsPublic,
+    parse_run_create,
+)
+from gan_core.events import METRIC_FIELDS, RunStatus
+
+router = APIRouter(prefix="/api/runs", tags=["runs"])
+
+NOT_FOUND = "Run not found"
+CSV_COLUMNS = ("step", *METRIC_FIELDS)
+
+
+async def _call(action: Any) -> Any:
+    """Await a manager call, mapping its errors to 404 / 409."""
+    try:
+        return await action
+    except RunNotFound:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, NOT_FOUND) from None
+    except RunConflict as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
+
+
+@router.post(
+    "", status_code=status.HTTP_201_CREATED, response_model=RunPublic, dependencies=[TokenDep],
+    openapi_extra={"requestBody": {"required": True,
+                                   "content": {"application/json": {"schema": RUN_CREATE_SCHEMA}}}},
+)
+async def create_run(
+    manager: RunManagerDep, settings: SettingsDep, body: Annotated[Any, Body()] = None
+) -> Any:
+    """Queue a run: a full RunConfig, or ``{"preset": NAME, "overrides": {...}}``."""
+    config, preset = parse_run_create(body, settings)
+    try:
+        return manager.create(config, preset)
+    except RunConflict as exc:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(exc)) from None
+
+
+@router.get("", response_model=RunsPublic)
+async def list_runs(
+    manager: RunManagerDep,
+    status_: Annotated[RunStatus | None, Query(alias="status")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> Any:
+    """Runs, newest first; ``count`` is the number matching the filter."""
+    runs, count = await manager.list_runs(status_, limit, offset)
+    return {"data": runs, "count": count}
+
+
+@router.get("/{run_id}", response_model=RunPublic)
+async def read_run(run_id: str, manager: RunManagerDep) -> Any:
+    return await _call(manager.get(run_id))
+
+
+@router.post("/{run_id}/stop", response_model=RunPublic, dependencies=[TokenDep])
+async def stop_run(run_id: str, manager: RunManagerDep) -> Any:
+    """Stop a queued run at once, or a running one after its final checkpoint."""
+    return await _call(manager.stop(run_id))
+
+
+@router.post("/{run_id}/pause", response_model=RunPublic, dependencies=[TokenDep])
+async def pause_run(run_id: str, manager: RunManagerDep) -> Any:
+    return await _call(manager.pause(run_id))
+
+
+@router.post("/{run_id}/resume", response_model=RunPublic, dependencies=[TokenDep])
+async def resume_run(run_id: str, manager: RunManagerDep) -> Any:
+    """Resume a paused run, or re-queue an interrupted or stopped one from its checkpoint."""
+    return await _call(manager.resume(run_id))
+
+
+@router.patch("/{run_id}/controls", response_model=RunPublic, dependencies=[TokenDep])
+async def update_controls(run_id: str, changes: ControlsUpdate, manager: RunManagerDep) -> Any:
+    """Change learning rates or freeze a network while the run trains."""
+    return await _call(manager.set_controls(run_id, changes.model_dump(exclude_none=True)))
+
+
+@router.delete("/{run_id}", status_code=status.HTTP_204_NO_CONTENT, dependencies=[TokenDep])
+async def delete_run(run_id: str, manager: RunManagerDep) -> Response:
+    """Delete a finished run with its history and checkpoint."""
+    await _call(manager.delete(run_id))
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/{run_id}/metrics", response_model=MetricsHistory,
+            responses={200: {"content": {"text/csv": {}}}})
+async def read_metrics(
+    run_id: str,
+    manager: RunManagerDep,
+    max_points: Annotated[int | None, Query(ge=2, le=1_000_000)] = None,
+    format: Annotated[Literal["json", "csv"], Query()] = "json",
+) -> Any:
+    """Per-step metrics, columnar; ``max_points`` keeps every n-th step plus the last."""
+    history = await _call(manager.metrics(run_id, max_points or 1_000_000_000))
+    if format == "json":
+        return history
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    writer.writerows(zip(history["steps"], *(history[n] for n in METRIC_FIELDS), strict=True))
+    return Response(out.getvalue(), media_type="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{run_id}-metrics.csv"'})
+
+
+@router.get("/{run_id}/samples/latest", responses={200: {"content": {"image/png": {}}}})
+async def read_latest_samples(
+    run_id: str,
+    manager: RunManagerDep,
+    format: Annotated[Literal["json", "png"], Query()] = "json",
+) -> Any:
+    """The latest samples frame, or (``format=png``) an image run's latest grid."""
+    frame = await _call(manager.latest_samples(run_id))
+    if frame is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "No samples yet")
+    if format == "json":
+        return frame
+    if frame.get("image_png") is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "Point runs have no image; use format=json")
+    return Response(base64.b64decode(frame["image_png"]), media_type="image/png")
+
+
+@router.get("/{run_id}/checkpoint", response_class=FileResponse)
+async def download_checkpoint(run_id: str, manager: RunManagerDep) -> Any:
+    """The run's latest checkpoint (a torch file)."""
+    await _call(manager.get(run_id))
+    path = manager.checkpoint_path(run_id)
+    if not path.is_file():
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "No checkpoint")
+    return FileResponse(path, media_type="application/octet-stream",
+                        filename=f"{run_id}-checkpoint.pt")

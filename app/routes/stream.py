@@ -1,0 +1,161 @@
+"""Websockets: one run's frames (a snapshot of its history, then live) and the run list.
+
+Handlers stay thin: admit, subscribe to the hub, send, and clean up on disconnect.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+
+from app.deps import HubDep, RunManagerDep, SettingsDep, token_matches
+from app.hub import Hub, HubFull, Message, Subscription
+from app.manager import RunNotFound
+from app.settings import Settings
+from gan_core.events import METRIC_FIELDS, PROTOCOL_VERSION
+
+router = APIRouter(tags=["stream"])
+
+POLICY_VIOLATION = 1008  # foreign origin or missing token
+TRY_AGAIN_LATER = 1013  # too many viewers, or this viewer fell too far behind
+NOT_FOUND = 4404
+LIST_SIZE = 100
+
+
+def origin_allowed(ws: WebSocket, settings: Settings) -> bool:
+    """Browsers always send Origin: it must be this server's own host, or an allowed one."""
+    origin = ws.headers.get("origin")
+    if origin is None:
+        return True
+    return urlsplit(origin).netloc == ws.headers.get("host") or origin in settings.allowed_origins
+
+
+async def _admitted(ws: WebSocket, settings: Settings) -> bool:
+    if origin_allowed(ws, settings) and token_matches(settings.token, ws.query_params.get("token")):
+        return True
+    await ws.close(code=POLICY_VIOLATION)
+    return False
+
+
+@dataclass
+class SnapshotMarks:
+    """What a snapshot already holds, so live frames buffered meanwhile are not sent twice."""
+
+    metrics: int = -1
+    samples: int = -1
+    quality: int = -1
+    alerts: set[tuple[int, str]] = field(default_factory=set)
+
+    @classmethod
+    def of(cls, history: dict[str, Any]) -> SnapshotMarks:
+        def last(frames: list[dict[str, Any]]) -> int:
+            return frames[-1]["step"] if frames else -1
+
+        steps = history["metrics"]["steps"]
+        return cls(metrics=steps[-1] if steps else -1, samples=last(history["samples"]),
+                   quality=last(history["quality"]),
+                   alerts={(a["step"], a["kind"]) for a in history["alerts"]})
+
+    def new(self, message: Message) -> Message | None:
+        """The part of ``message`` the snapshot does not hold (None if nothing)."""
+        frame = message.frame
+        kind = frame.get("type")
+        if kind == "metrics":
+            if frame["step"] <= self.metrics:
+                return None
+            if frame["steps"][0] <= self.metrics:
+                keep = [i for i, s in enumerate(frame["steps"]) if s > self.metrics]
+                trimmed = {**frame, **{n: [frame[n][i] for i in keep]
+                                       for n in ("steps", *METRIC_FIELDS)}}
+                return Message.of(trimmed)
+        elif kind in ("samples", "quality"):
+            if frame["step"] <= getattr(self, str(kind)):
+                return None
+        elif kind == "alert" and (frame["step"], frame["kind"]) in self.alerts:
+            return None
+        return message
+
+
+async def _pump(ws: WebSocket, subscription: Subscription, first: dict[str, Any],
+                marks: SnapshotMarks | None = None) -> None:
+    """Send ``first`` then the subscription's frames until either side is done."""
+    async def send() -> None:
+        await ws.send_text(json.dumps(first))
+        while (messages := await subscription.get()) is not None:
+            for message in messages:
+                fresh = marks.new(message) if marks is not None else message
+                if fresh is not None:
+                    await ws.send_text(fresh.text)
+        if subscription.overflowed:
+            await ws.close(code=TRY_AGAIN_LATER, reason="too far behind; reconnect")
+
+    async def receive() -> None:
+        while (await ws.receive())["type"] != "websocket.disconnect":
+            pass  # viewers have nothing to say; reading is how their leaving is noticed
+
+    tasks = [asyncio.create_task(send()), asyncio.create_task(receive())]
+    done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    for task in pending:
+        task.cancel()
+    for task in pending:
+        with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, RuntimeError):
+            await task
+    for task in done:
+        with contextlib.suppress(WebSocketDisconnect, RuntimeError, OSError):
+            task.result()
+
+
+def _subscribe(hub: Hub, topic: str) -> Subscription | None:
+    try:
+        return hub.subscribe(topic)
+    except HubFull:
+        return None
+
+
+@router.websocket("/ws/runs/{run_id}")
+async def run_stream(ws: WebSocket, run_id: str, manager: RunManagerDep, hub: HubDep,
+                     settings: SettingsDep) -> None:
+    """A snapshot of the run (its history), then its live frames."""
+    if not await _admitted(ws, settings):
+        return
+    subscription = _subscribe(hub, run_id)  # before reading the history: no frame falls between
+    if subscription is None:
+        await ws.close(code=TRY_AGAIN_LATER, reason="too many viewers")
+        return
+    try:
+        try:
+            run = await manager.get(run_id)
+        except RunNotFound:
+            await ws.close(code=NOT_FOUND, reason="Run not found")
+            return
+        history = await manager.history(run_id)
+        await ws.accept()
+        snapshot = {"type": "snapshot", "v": PROTOCOL_VERSION,
+                    "run": manager.live_public(run_id) or run, "history": history}
+        await _pump(ws, subscription, snapshot, SnapshotMarks.of(history))
+    finally:
+        hub.unsubscribe(subscription)
+
+
+@router.websocket("/ws/runs")
+async def runs_stream(ws: WebSocket, manager: RunManagerDep, hub: HubDep,
+                      settings: SettingsDep) -> None:
+    """The latest runs, then a frame for every change (and every deletion)."""
+    if not await _admitted(ws, settings):
+        return
+    subscription = _subscribe(hub, "runs")
+    if subscription is None:
+        await ws.close(code=TRY_AGAIN_LATER, reason="too many viewers")
+        return
+    try:
+        runs, _ = await manager.list_runs(limit=LIST_SIZE)
+        await ws.accept()
+        await _pump(ws, subscription, {"type": "runs", "v": PROTOCOL_VERSION, "data": runs})
+    finally:
+        hub.unsubscribe(subscription)

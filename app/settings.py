@@ -1,0 +1,78 @@
+"""Server settings: one pydantic-settings object, read from ``GANWATCH_*`` environment variables."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+CPU_SLOTS = 2  # concurrent runs on a CPU-only machine when max_concurrent_runs is unset
+
+
+class Settings(BaseSettings):
+    """Everything the server reads from its environment (prefix ``GANWATCH_``)."""
+
+    model_config = SettingsConfigDict(env_prefix="GANWATCH_", extra="ignore")
+
+    db: Path = Field(
+        default=Path("ganwatch.db"), description="SQLite file holding runs and history."
+    )
+    data_dir: Path = Field(
+        default=Path("data"), description="Where image sets live (MNIST/raw, ...)."
+    )
+    runs_dir: Path = Field(default=Path("runs"), description="Checkpoints go to runs_dir/<id>/.")
+    token: str | None = Field(default=None, description="When set, mutating calls need this token.")
+    max_concurrent_runs: int | None = Field(
+        default=None, ge=1, description="Runs training at once (unset: 1 per GPU, else 2 on CPU)."
+    )
+    gpus: int | None = Field(default=None, ge=0, description="GPUs to use (unset: those visible).")
+    executor: Literal["local"] = Field(default="local", description="Where runs execute.")
+    warm_worker: bool = Field(
+        default=True, description="Keep one worker process ready (fast launch)."
+    )
+    stop_timeout: float = Field(
+        default=10.0, gt=0, description="Seconds a run gets to stop on shutdown."
+    )
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    max_steps: int = Field(default=200_000, ge=1)
+    max_batch_size: int = Field(default=1024, ge=1)
+    max_width: int = Field(default=1024, ge=4, description="Largest g_hidden / d_hidden accepted.")
+    max_depth: int = Field(default=6, ge=1, description="Largest g_layers / d_layers accepted.")
+    max_viewers: int = Field(default=100, ge=1, description="Websocket viewers per run.")
+    history_points: int = Field(
+        default=2000, ge=2, description="Metrics points in a websocket snapshot."
+    )
+    allowed_origins: list[str] = Field(
+        default_factory=list, description="Extra websocket origins (empty: same host only)."
+    )
+
+    def gpu_count(self) -> int:
+        """GPUs workers may use: the setting, else those visible (no torch import needed)."""
+        if self.gpus is not None:
+            return self.gpus
+        return visible_gpu_count(os.environ.get("CUDA_VISIBLE_DEVICES"), Path("/dev"))
+
+    def slots(self) -> int:
+        """How many runs train at once."""
+        if self.max_concurrent_runs is not None:
+            return self.max_concurrent_runs
+        return self.gpu_count() or CPU_SLOTS
+
+    @property
+    def cache_dir(self) -> Path:
+        """Where workers cache what they compute once (e.g. the image classifiers)."""
+        return self.runs_dir / ".cache"
+
+
+def visible_gpu_count(cuda_visible_devices: str | None, dev: Path) -> int:
+    """NVIDIA GPUs this process may use, from CUDA_VISIBLE_DEVICES or the /dev/nvidiaN nodes."""
+    if cuda_visible_devices is not None:
+        return len([part for part in cuda_visible_devices.split(",") if part.strip()])
+    if not dev.is_dir():
+        return 0
+    return sum(1 for node in dev.iterdir() if re.fullmatch(r"nvidia\d+", node.name))

@@ -1,0 +1,77 @@
+"""Hub: fan-out, coalescing of a slow viewer's backlog, limits."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from app.hub import BUFFER, MAX_MERGED_STEPS, OVERFLOW, Hub, HubFull, Message, coalesce
+
+
+def metrics(step: int, n: int = 10) -> dict[str, Any]:
+    steps = list(range(step - n + 1, step + 1))
+    return {"type": "metrics", "v": 1, "step": step, "steps": steps, "lr_g": 0.1, "lr_d": 0.2,
+            **{k: [float(s) for s in steps]
+               for k in ("loss_d", "loss_g", "d_real", "d_fake", "grad_g", "grad_d")}}
+
+
+def test_coalescing_merges_metrics_keeps_latest_samples_and_every_status() -> None:
+    frames = [metrics(10), {"type": "samples", "step": 10}, metrics(20),
+              {"type": "status", "status": "paused", "step": 20}, {"type": "alert", "step": 20,
+                                                                    "kind": "divergence"},
+              {"type": "samples", "step": 20}, metrics(30), {"type": "quality", "step": 30}]
+    out = [m.frame for m in coalesce([Message.of(f) for f in frames])]
+    assert [f["type"] for f in out] == ["status", "alert", "samples", "metrics", "quality"]
+    merged = out[3]
+    assert merged["steps"] == list(range(1, 31)) and merged["loss_d"][-1] == 30.0
+    assert merged["step"] == 30 and out[2]["step"] == 20
+
+
+def test_a_merged_metrics_frame_stays_bounded_and_keeps_its_last_step() -> None:
+    messages = [Message.of(metrics(step, 100)) for step in range(100, 5001, 100)]
+    merged = coalesce(messages)[0].frame
+    assert len(merged["steps"]) <= MAX_MERGED_STEPS and merged["steps"][-1] == 5000
+    assert merged["steps"][0] == 1
+
+
+def test_run_list_frames_keep_the_latest_per_run() -> None:
+    frames = [{"type": "run", "run": {"id": i, "step": s}} for s in range(3) for i in "ab"]
+    frames.append({"type": "deleted", "id": "c"})
+    out = [m.frame for m in coalesce([Message.of(f) for f in frames])]
+    assert out == [frames[4], frames[5], frames[6]]
+
+
+def test_publishing_never_waits_and_a_viewer_gets_everything_in_order() -> None:
+    async def scenario() -> None:
+        hub = Hub(max_viewers=2)
+        fast, slow = hub.subscribe("r"), hub.subscribe("r")
+        with pytest.raises(HubFull):
+            hub.subscribe("r")
+        for step in range(10, 60, 10):
+            hub.publish("r", metrics(step))
+        got = await fast.get()
+        assert got is not None and [m.frame["step"] for m in got] == [10, 20, 30, 40, 50]
+        for step in range(60, 10 * (BUFFER + 10), 10):  # slow never reads: its backlog shrinks
+            hub.publish("r", metrics(step))
+            hub.publish("r", {"type": "samples", "step": step})
+        backlog = await slow.get()
+        assert backlog is not None and len(backlog) <= BUFFER + 1
+        steps = [s for m in backlog if m.frame["type"] == "metrics" for s in m.frame["steps"]]
+        assert steps == list(range(1, 10 * (BUFFER + 9) + 1))
+        hub.unsubscribe(fast)
+        assert hub.viewers("r") == 1
+
+    asyncio.run(scenario())
+
+
+def test_a_viewer_hopelessly_behind_is_cut_off() -> None:
+    async def scenario() -> None:
+        hub = Hub(max_viewers=1)
+        viewer = hub.subscribe("r")
+        for step in range(OVERFLOW + 1):  # status frames are never dropped
+            hub.publish("r", {"type": "status", "status": "running", "step": step})
+        assert viewer.overflowed and await viewer.get() is None
+
+    asyncio.run(scenario())
