@@ -1,7 +1,8 @@
 """Named starting points: one per row of DESIGN.md's preset table.
 
-A preset is a set of RunConfig overrides over the defaults. The lecture's
-examples come first; :data:`PRESETS` keeps that order for the launch form.
+A preset is a set of RunConfig overrides over the defaults. :data:`PRESETS` is in
+the launch form's order: the lecture's examples first, then the benchmarks,
+images and the collapse demo, then the rest.
 """
 
 from __future__ import annotations
@@ -35,7 +36,6 @@ PRESETS: dict[str, dict[str, Any]] = {
     "blobs-2d": {"dataset": "blobs-2d", "n_blobs": 3, "steps": 3000},
     "ring-8": {"dataset": "ring-8", "steps": 4000},
     "grid-25": {"dataset": "grid-25", "steps": 8000},
-    "spiral-2d": {"dataset": "spiral-2d", "steps": 6000},
     "digits": {
         "dataset": "digits",
         "model": "dcgan",
@@ -70,6 +70,22 @@ PRESETS: dict[str, dict[str, Any]] = {
         "samples_every": 200,
         "quality_every": 1000,
     },
+    # Goodfellow's saturating minimax with SGD + momentum collapses ring-8 (DESIGN.md).
+    "collapse-demo": {
+        **_LECTURE_NETS,
+        "dataset": "ring-8",
+        "latent_dim": 8,
+        "loss": "minimax",
+        "optimizer": "sgd",
+        "momentum": 0.9,
+        "lr_g": 0.01,
+        "lr_d": 0.01,
+        "r1_gamma": 0.0,
+        "ema": 0.0,
+        "steps": 4000,
+        "quality_every": 250,
+    },
+    "spiral-2d": {"dataset": "spiral-2d", "steps": 6000},
     "fashion-mnist": {
         "dataset": "fashion-mnist",
         "model": "dcgan",
@@ -86,21 +102,6 @@ PRESETS: dict[str, dict[str, Any]] = {
         "steps": 5000,
         "samples_every": 200,
         "quality_every": 1000,
-    },
-    # Goodfellow's saturating minimax with SGD + momentum collapses ring-8 (DESIGN.md).
-    "collapse-demo": {
-        **_LECTURE_NETS,
-        "dataset": "ring-8",
-        "latent_dim": 8,
-        "loss": "minimax",
-        "optimizer": "sgd",
-        "momentum": 0.9,
-        "lr_g": 0.01,
-        "lr_d": 0.01,
-        "r1_gamma": 0.0,
-        "ema": 0.0,
-        "steps": 4000,
-        "quality_every": 250,
     },
 }
 

@@ -1,0 +1,221 @@
+// Runs list (live over /ws/runs) and the launch form, generated from RunConfig's JSON schema.
+import { api, fmt, liveSocket, qualityText } from "./api.js";
+
+const runs = new Map();
+const selected = new Set();
+let schema, presets = [], presetConfig = {};
+
+// ---------- runs list ----------
+function renderRuns() {
+  const body = document.querySelector("#runs tbody");
+  const rows = [...runs.values()].sort((a, b) => (a.created_at < b.created_at ? 1 : -1));
+  document.getElementById("no-runs").hidden = rows.length > 0;
+  body.replaceChildren(...rows.map(rowFor));
+  document.getElementById("compare").disabled = selected.size < 2;
+}
+
+function rowFor(run) {
+  const tr = document.createElement("tr");
+  tr.dataset.id = run.id;
+  const m = run.latest_metrics;
+  const live = ["queued", "running", "paused"].includes(run.status);
+  const status = run.status === "queued" && run.queue_position ? `queued #${run.queue_position}` : run.status;
+  tr.innerHTML = `
+    <td><input type="checkbox" class="pick" aria-label="select ${run.id}" ${selected.has(run.id) ? "checked" : ""}></td>
+    <td><a href="/runs/${run.id}"><code>${run.id}</code></a></td>
+    <td><span class="badge ${run.status}">${status}</span></td>
+    <td>${run.preset ?? run.config.dataset}</td>
+    <td><progress max="${run.total_steps}" value="${run.step}"></progress> ${run.step} / ${run.total_steps}</td>
+    <td>${m ? `${fmt(m.loss_d)} / ${fmt(m.loss_g)}` : "–"}</td>
+    <td>${qualityText(run.latest_quality)}</td>
+    <td>${new Date(run.created_at).toLocaleString()}</td>
+    <td>${live ? `<button class="stop" type="button">Stop</button>` : `<button class="delete" type="button">Delete</button>`}</td>`;
+  tr.querySelector(".pick").onchange = (e) => {
+    if (e.target.checked) selected.add(run.id); else selected.delete(run.id);
+    document.getElementById("compare").disabled = selected.size < 2;
+  };
+  const stop = tr.querySelector(".stop");
+  if (stop) stop.onclick = () => api(`/api/runs/${run.id}/stop`, { method: "POST" }).catch(alertError);
+  const del = tr.querySelector(".delete");
+  if (del) del.onclick = () => api(`/api/runs/${run.id}`, { method: "DELETE" })
+    .then(() => { runs.delete(run.id); renderRuns(); }).catch(alertError);
+  return tr;
+}
+
+function alertError(err) { document.getElementById("form-error").textContent = err.message; }
+
+liveSocket("/ws/runs", (frame) => {
+  if (frame.type === "runs") { runs.clear(); frame.data.forEach((r) => runs.set(r.id, r)); }
+  else if (frame.type === "run") runs.set(frame.run.id, frame.run);
+  else if (frame.type === "deleted") runs.delete(frame.id);
+  renderRuns();
+}, () => {});
+
+document.getElementById("compare").onclick = () => {
+  location.href = `/compare?ids=${[...selected].join(",")}`;
+};
+
+// ---------- launch form ----------
+function fieldSpec(prop) {
+  // Optional fields come as anyOf [spec, {type: null}].
+  const spec = prop.anyOf ? { ...prop.anyOf.find((s) => s.type !== "null"), optional: true } : { ...prop };
+  return { ...prop, ...spec };
+}
+
+function inputFor(name, prop) {
+  const spec = fieldSpec(prop);
+  let input;
+  if (spec.enum) {
+    input = document.createElement("select");
+    spec.enum.forEach((v) => input.add(new Option(v, v)));
+  } else if (spec.type === "boolean") {
+    input = document.createElement("input");
+    input.type = "checkbox";
+  } else {
+    input = document.createElement("input");
+    if (spec.type === "integer" || spec.type === "number") {
+      input.type = "number";
+      input.step = spec.type === "integer" ? "1" : "any";
+      if (spec.minimum !== undefined) input.min = spec.minimum;
+      if (spec.maximum !== undefined) input.max = spec.maximum;
+    } else input.type = "text";
+  }
+  input.name = name;
+  input.id = `f-${name}`;
+  return input;
+}
+
+function buildForm() {
+  const fields = document.getElementById("fields");
+  const groups = {};
+  for (const [name, prop] of Object.entries(schema.properties)) {
+    const group = prop.group ?? "other";
+    if (!groups[group]) {
+      const fs = document.createElement("fieldset");
+      fs.innerHTML = `<legend>${group}</legend>`;
+      fields.append(fs);
+      groups[group] = fs;
+    }
+    const wrap = document.createElement("div");
+    wrap.className = "field";
+    wrap.dataset.field = name;
+    const label = document.createElement("label");
+    label.htmlFor = `f-${name}`;
+    label.textContent = name;
+    const input = inputFor(name, prop);
+    input.addEventListener("input", () => validateField(name));
+    const help = document.createElement("small");
+    help.textContent = prop.description ?? "";
+    const err = document.createElement("span");
+    err.className = "error field-error";
+    err.id = `e-${name}`;
+    wrap.append(label, input, help, err);
+    groups[group].append(wrap);
+  }
+}
+
+function readField(name) {
+  const input = document.getElementById(`f-${name}`);
+  const spec = fieldSpec(schema.properties[name]);
+  if (input.type === "checkbox") return input.checked;
+  if (input.value === "") return spec.optional ? null : undefined;
+  if (spec.type === "integer") return Number.parseInt(input.value, 10);
+  if (spec.type === "number") return Number.parseFloat(input.value);
+  return input.value;
+}
+
+function writeField(name, value) {
+  const input = document.getElementById(`f-${name}`);
+  if (input.type === "checkbox") input.checked = Boolean(value);
+  else input.value = value ?? "";
+}
+
+// Browser-side check from the schema's bounds: the same bounds the server enforces.
+function validateField(name) {
+  const spec = fieldSpec(schema.properties[name]);
+  const value = readField(name);
+  let msg = "";
+  if (value === undefined) msg = "required";
+  else if (typeof value === "number") {
+    if (Number.isNaN(value)) msg = "not a number";
+    else if (spec.type === "integer" && !Number.isInteger(value)) msg = "must be a whole number";
+    else if (spec.minimum !== undefined && value < spec.minimum) msg = `must be >= ${spec.minimum}`;
+    else if (spec.maximum !== undefined && value > spec.maximum) msg = `must be <= ${spec.maximum}`;
+    else if (spec.exclusiveMinimum !== undefined && value <= spec.exclusiveMinimum) msg = `must be > ${spec.exclusiveMinimum}`;
+    else if (spec.exclusiveMaximum !== undefined && value >= spec.exclusiveMaximum) msg = `must be < ${spec.exclusiveMaximum}`;
+  }
+  document.getElementById(`e-${name}`).textContent = msg;
+  return msg === "";
+}
+
+function fillFrom(config) {
+  for (const name of Object.keys(schema.properties)) writeField(name, config[name]);
+}
+
+function selectPreset(name) {
+  const preset = presets.find((p) => p.name === name);
+  presetConfig = preset.config;
+  document.getElementById("preset-description").textContent = preset.description;
+  fillFrom(presetConfig);
+  document.querySelectorAll(".field-error").forEach((e) => { e.textContent = ""; });
+}
+
+async function submit(event) {
+  event.preventDefault();
+  document.getElementById("form-error").textContent = "";
+  const names = Object.keys(schema.properties);
+  const valid = names.map(validateField).every(Boolean);
+  if (!valid) {
+    document.getElementById("form-error").textContent = "Some fields are out of range: see the messages next to them.";
+    return;
+  }
+  const overrides = {};
+  for (const name of names) {
+    const value = readField(name);
+    if (value !== presetConfig[name]) overrides[name] = value;
+  }
+  const preset = document.getElementById("preset").value;
+  try {
+    const run = await api("/api/runs", { method: "POST", body: { preset, overrides } });
+    location.href = `/runs/${run.id}`;
+  } catch (err) {
+    showServerErrors(err);
+  }
+}
+
+function showServerErrors(err) {
+  if (!Array.isArray(err.detail)) {
+    document.getElementById("form-error").textContent = err.message;
+    return;
+  }
+  const general = [];
+  for (const item of err.detail) {
+    const field = item.loc[item.loc.length - 1];
+    const slot = document.getElementById(`e-${field}`);
+    if (slot) slot.textContent = item.msg; else general.push(`${field}: ${item.msg}`);
+  }
+  document.getElementById("form-error").textContent =
+    general.length ? general.join("; ") : "The server refused some fields: see the messages next to them.";
+}
+
+async function initForm() {
+  [schema, { data: presets }] = await Promise.all([api("/api/config-schema"), api("/api/presets")]);
+  buildForm();
+  const select = document.getElementById("preset");
+  presets.forEach((p) => select.add(new Option(p.name, p.name)));
+  select.onchange = () => selectPreset(select.value);
+  const clone = new URLSearchParams(location.search).get("clone");
+  if (clone) {
+    const run = await api(`/api/runs/${clone}`);
+    select.value = run.preset ?? presets[0].name;
+    selectPreset(select.value);
+    fillFrom(run.config);
+    document.getElementById("launch").scrollIntoView();
+  } else {
+    select.value = presets.some((p) => p.name === "ring-8") ? "ring-8" : presets[0].name;
+    selectPreset(select.value);
+  }
+  document.getElementById("launch-form").addEventListener("submit", submit);
+}
+
+initForm().catch(alertError);

@@ -1,0 +1,88 @@
+"""Browser tests: a real server in a subprocess and Debian's Chromium driven by Playwright."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from bench.serverlib import Server, running_server
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+FINAL = ("completed", "stopped", "failed", "interrupted")
+
+
+@pytest.fixture(scope="session")
+def server() -> Iterator[Server]:
+    """One dashboard for the session, with its own database and runs folder."""
+    with running_server(max_concurrent_runs="2") as srv:
+        yield srv
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    if shutil.which(CHROMIUM) is None:
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (.ci/run does)")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def console() -> list[str]:
+    """Console errors of the test's page; a test may remove the ones it provoked."""
+    return []
+
+
+@pytest.fixture
+def page(browser: Browser, console: list[str]) -> Iterator[Page]:
+    """A fresh page at laptop width; the test fails if the page logs a console error."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    pg = context.new_page()
+    pg.on("console", lambda m: console.append(m.text) if m.type == "error" else None)
+    pg.on("pageerror", lambda e: console.append(str(e)))
+    yield pg
+    context.close()
+    assert console == [], f"console errors: {console}"
+
+
+def launch(server: Server, preset: str, **overrides: Any) -> str:
+    r = httpx.post(
+        f"{server.url}/api/runs", json={"preset": preset, "overrides": overrides}, timeout=30
+    )
+    r.raise_for_status()
+    return str(r.json()["id"])
+
+
+def wait_status(
+    server: Server, run_id: str, statuses: tuple[str, ...], timeout: float = 120
+) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        run: dict[str, Any] = httpx.get(f"{server.url}/api/runs/{run_id}", timeout=30).json()
+        if run["status"] in statuses:
+            return run
+        time.sleep(0.2)
+    raise AssertionError(f"run {run_id} not in {statuses} after {timeout} s")
+
+
+def screenshot(page: Page, name: str) -> None:
+    """Refresh docs/screenshots/NAME.png when GANWATCH_SCREENSHOTS=1 (not in CI)."""
+    if os.environ.get("GANWATCH_SCREENSHOTS") == "1":
+        page.screenshot(path=f"docs/screenshots/{name}.png", full_page=True)

@@ -1,0 +1,171 @@
+"""The dashboard in a real browser: launch, watch, control, errors, alerts, images, compare."""
+
+from __future__ import annotations
+
+import os
+import re
+
+import httpx
+import pytest
+from conftest import FINAL, launch, screenshot, wait_status
+from playwright.sync_api import Page, expect
+
+from bench.serverlib import Server
+
+pytestmark = pytest.mark.e2e
+SMALL = {"g_hidden": 32, "d_hidden": 32}
+
+
+def trace_length(page: Page, plot: str, trace: int = 0) -> int:
+    return int(page.evaluate(f"document.getElementById('{plot}').data?.[{trace}]?.x?.length ?? 0"))
+
+
+def step(page: Page) -> int:
+    return int(page.text_content("#step") or 0)
+
+
+def test_launch_ring8_from_the_form_watch_and_control_it(page: Page, server: Server) -> None:
+    page.goto(f"{server.url}/")
+    page.select_option("#preset", "ring-8")
+    page.fill("#f-steps", "20000")
+    page.fill("#f-g_hidden", "32")
+    page.fill("#f-d_hidden", "32")
+    page.click("#launch-button")
+    page.wait_for_url(re.compile(r".*/runs/[0-9a-f]+$"))
+    run_id = page.url.rsplit("/", 1)[1]
+    expect(page.locator("#status")).to_have_text("running", timeout=60_000)
+    page.wait_for_function(
+        "Number(document.getElementById('step').textContent) > 20", timeout=60_000
+    )
+    first = step(page)
+    page.wait_for_function(f"Number(document.getElementById('step').textContent) > {first}")
+    assert trace_length(page, "loss-plot") > 0 and trace_length(page, "prob-plot") > 0
+    page.wait_for_function(
+        "document.getElementById('data-plot').data?.length === 3", timeout=30_000
+    )
+    screenshot(page, "run-ring8")
+
+    page.click("#pause")
+    expect(page.locator("#status")).to_have_text("paused", timeout=30_000)
+    paused_at = step(page)
+    page.wait_for_timeout(1000)
+    assert step(page) == paused_at
+    page.click("#pause")  # now "Resume"
+    expect(page.locator("#status")).to_have_text("running", timeout=30_000)
+    page.wait_for_function(f"Number(document.getElementById('step').textContent) > {paused_at}")
+
+    page.eval_on_selector("#lr-g", "s => { s.value = -4; s.dispatchEvent(new Event('change')); }")
+    expect(page.locator("#lr-g-value")).to_have_text("1.0e-4")
+    run = httpx.get(f"{server.url}/api/runs/{run_id}").json()
+    assert run["controls"]["lr_g"] == pytest.approx(1e-4)
+
+    page.click("#stop")
+    expect(page.locator("#status")).to_contain_text("stopped", timeout=60_000)
+    expect(page.locator("#pause")).to_be_disabled()
+
+
+def test_a_finished_run_shows_its_whole_history(page: Page, server: Server) -> None:
+    run_id = launch(server, "ring-8", steps=300, metrics_every=10, **SMALL)
+    wait_status(server, run_id, FINAL)
+    page.goto(f"{server.url}/runs/{run_id}")
+    expect(page.locator("#status")).to_contain_text("completed")
+    page.wait_for_function("document.getElementById('loss-plot').data?.[0]?.x?.length === 300")
+    assert trace_length(page, "prob-plot", 1) == 300
+    page.wait_for_function("document.getElementById('quality-plot').data?.length === 2")
+
+
+def test_bad_values_are_shown_next_to_their_field(
+    page: Page, server: Server, console: list[str]
+) -> None:
+    page.goto(f"{server.url}/")
+    page.wait_for_selector("#f-batch_size")
+    page.fill("#f-batch_size", "0")
+    page.click("#launch-button")
+    expect(page.locator("#e-batch_size")).to_have_text("must be >= 1")
+    assert page.url.endswith("/")
+    # Within RunConfig's bounds, over the server's GANWATCH_MAX_STEPS: only the server refuses it.
+    page.fill("#f-batch_size", "64")
+    page.fill("#f-steps", "900000")
+    page.click("#launch-button")
+    expect(page.locator("#e-steps")).to_contain_text("200000")
+    # Chromium logs every 4xx response; this one the test asked for.
+    console[:] = [m for m in console if "status of 422" not in m]
+
+
+def test_collapse_demo_shows_its_alert(page: Page, server: Server) -> None:
+    run_id = launch(server, "collapse-demo", steps=1500, quality_every=125)
+    page.goto(f"{server.url}/runs/{run_id}")
+    banner = page.locator(".alert.mode_collapse").first
+    expect(banner).to_be_visible(timeout=120_000)
+    expect(banner).to_contain_text("mode collapse")
+    page.wait_for_function(
+        "document.getElementById('loss-plot').layout.shapes.length >= 1", timeout=10_000
+    )
+    screenshot(page, "run-collapse-demo")
+    httpx.post(f"{server.url}/api/runs/{run_id}/stop")
+
+
+def test_image_preset_shows_a_grid_and_a_scrubber(page: Page, server: Server) -> None:
+    run_id = launch(
+        server,
+        "digits",
+        steps=120,
+        samples_every=20,
+        quality_every=60,
+        g_hidden=8,
+        d_hidden=8,
+        latent_dim=16,
+    )
+    page.goto(f"{server.url}/runs/{run_id}")
+    expect(page.locator("#fake-img")).to_have_attribute(
+        "src", re.compile("^data:image/png"), timeout=120_000
+    )
+    expect(page.locator("#real-img")).to_have_attribute("src", re.compile("^data:image/png"))
+    wait_status(server, run_id, FINAL)
+    page.wait_for_function("Number(document.getElementById('scrubber').max) >= 5", timeout=30_000)
+    page.fill("#scrubber", "0")
+    page.dispatch_event("#scrubber", "input")
+    expect(page.locator("#scrub-step")).to_have_text("step 0")
+    page.wait_for_function("document.getElementById('quality-plot').data?.[0]?.type === 'bar'")
+    screenshot(page, "run-digits")
+
+
+def test_gaussian_1d_shows_generated_values_over_the_real_ones(page: Page, server: Server) -> None:
+    run_id = launch(server, "gaussian-1d", steps=1500, samples_every=100, quality_every=250)
+    page.goto(f"{server.url}/runs/{run_id}")
+    page.wait_for_function(
+        "(document.getElementById('data-plot').data ?? []).filter(t => t.type === 'histogram')"
+        ".length === 2",
+        timeout=60_000,
+    )
+    wait_status(server, run_id, FINAL)
+    page.wait_for_function("document.getElementById('quality-plot').data?.[0]?.x?.length >= 6")
+    screenshot(page, "run-gaussian1d")
+
+
+def test_runs_list_and_compare(page: Page, server: Server) -> None:
+    a = launch(server, "ring-8", steps=100, **SMALL)
+    b = launch(server, "grid-25", steps=100, **SMALL)
+    for run_id in (a, b):
+        wait_status(server, run_id, FINAL)
+    page.goto(f"{server.url}/")
+    for run_id in (a, b):
+        row = page.locator(f"tr[data-id='{run_id}']")
+        expect(row).to_contain_text("completed")
+        row.locator(".pick").check()
+    page.click("#compare")
+    page.wait_for_url(re.compile(r".*/compare\?ids="))
+    page.wait_for_function("document.getElementById('cmp-loss-d').data?.length === 2")
+    assert trace_length(page, "cmp-loss-d", 1) == 100
+
+
+@pytest.mark.skipif(
+    os.environ.get("GANWATCH_SCREENSHOTS") != "1",
+    reason="README screenshot: GANWATCH_SCREENSHOTS=1",
+)
+def test_screenshot_of_a_converged_ring8(page: Page, server: Server) -> None:
+    run_id = launch(server, "ring-8", steps=2500, samples_every=250, quality_every=250)
+    wait_status(server, run_id, FINAL, timeout=300)
+    page.goto(f"{server.url}/runs/{run_id}")
+    page.wait_for_function("document.getElementById('quality-plot').data?.length === 2")
+    screenshot(page, "run-ring8")
