@@ -56,7 +56,24 @@ def merge_metrics(frames: list[Frame]) -> Frame:
 
 def coalesce(messages: list[Message]) -> list[Message]:
     """Shrink a backlog: one merged metrics frame, the latest samples frame, the latest
-    ``run`` frame per run, each at the position of its newest original; the rest as is."""
+    ``run`` frame per run, each at the position of its newest original; the rest as is.
+
+    Status frames are barriers: nothing moves across one, so steps trained before a
+    pause never arrive after its ``paused`` frame.
+    """
+    out: list[Message] = []
+    segment: list[Message] = []
+    for message in messages:
+        if message.frame.get("type") == "status":
+            out += _coalesce_segment(segment)
+            out.append(message)
+            segment = []
+        else:
+            segment.append(message)
+    return out + _coalesce_segment(segment)
+
+
+def _coalesce_segment(messages: list[Message]) -> list[Message]:
     out: list[Message | None] = []
     metrics: list[Frame] = []
     latest: dict[Any, int] = {}

@@ -25,7 +25,7 @@ from gan_core.config import RunConfig
 from gan_core.data import DatasetMissing
 from gan_core.events import AlertEvent, MetricsEvent, QualityEvent, StatusEvent, to_frame
 from gan_core.presets import PRESETS, preset_config
-from gan_core.trainer import Trainer
+from gan_core.trainer import Trainer, torch_threads
 
 SUMMARY_FIELDS = (
     "distance",
@@ -91,11 +91,6 @@ def add_train_parser(subparsers: Any) -> None:
     p.set_defaults(func=run_train)
 
 
-def default_threads(config: RunConfig) -> int:
-    """Small MLPs lose time to thread hand-offs; convolutions use every core."""
-    return (os.cpu_count() or 1) if config.is_image else 1
-
-
 def build_config(args: argparse.Namespace) -> RunConfig:
     """The RunConfig the command line describes (validated)."""
     overrides: dict[str, Any] = dict(args.overrides)
@@ -148,7 +143,7 @@ def run_train(args: argparse.Namespace) -> int:
             field = ".".join(str(p) for p in err["loc"]) or "config"
             print(f"ganwatch: invalid {field}: {err['msg']}", file=sys.stderr)
         return 2
-    torch.set_num_threads(max(1, args.threads or default_threads(config)))
+    torch.set_num_threads(args.threads or torch_threads(config, os.cpu_count() or 1))
     try:
         checkpoint = load_checkpoint(args.resume) if args.resume else None
         trainer = Trainer(config, cache_dir=args.cache_dir, checkpoint=checkpoint)

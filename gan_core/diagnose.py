@@ -7,7 +7,8 @@ the condition has cleared. Thresholds (module constants):
 - mode collapse: on a mixture, modes covered fall to at most half the best seen so
   far (and below the best by at least 2), or stay at <= 25% of the modes after the
   warm-up of ``COLLAPSE_WARMUP`` quality events; on any low-dimensional set, the
-  generated spread (std of G's samples over that of the data) drops below 0.25.
+  generated spread (std of G's samples over that of the data) drops below 0.25 after
+  having been at least 0.5 (an untrained G starts narrow: that is no collapse).
 - vanishing gradient: mean D(G(z)) < 0.05 and G's gradient norm < 1e-3, or 100x
   below its median over the first ``VANISH_BASELINE`` steps, for ``VANISH_WINDOW``
   consecutive steps.
@@ -30,6 +31,7 @@ from gan_core.events import METRIC_FIELDS, AlertEvent, MetricsEvent, QualityEven
 
 COLLAPSE_WARMUP = 3
 SPREAD_COLLAPSE = 0.25
+SPREAD_HEALTHY = 0.5
 VANISH_D_FAKE = 0.05
 VANISH_GRAD = 1e-3
 VANISH_DROP = 100.0
@@ -60,6 +62,7 @@ class Diagnostics:
         self.modes_total = modes_total
         self._active: set[str] = set()
         self._best_modes = 0
+        self._best_spread = 0.0
         self._quality_seen = 0
         self._low_streak = 0
         self._grad_baseline: list[float] = []
@@ -148,11 +151,14 @@ class Diagnostics:
                 f"The generator covers only {covered} of {total} modes "
                 f"(best so far {self._best_modes}): mode collapse."
             )
+        if spread is not None and math.isfinite(spread):
+            self._best_spread = max(self._best_spread, spread)
+        # A spread that was never healthy is an untrained G (step 0), not a collapse.
         if (
             not collapsed
             and spread is not None
-            and math.isfinite(spread)
             and spread < SPREAD_COLLAPSE
+            and self._best_spread >= SPREAD_HEALTHY
         ):
             collapsed = True
             message = (

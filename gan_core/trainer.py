@@ -46,6 +46,12 @@ def pick_device(name: str) -> torch.device:
     return torch.device(name)
 
 
+def torch_threads(config: RunConfig, cores: int) -> int:
+    """CPU threads for torch: small MLPs lose time to thread hand-offs (and spin badly on a
+    busy machine), so they take one; convolutions take the ``cores`` they are given."""
+    return max(1, cores) if config.is_image else 1
+
+
 def _optimizer(config: RunConfig, params: Any, lr: float) -> torch.optim.Optimizer:
     # foreach: one fused call per step instead of a Python loop over tensors (CPU default is off).
     if config.optimizer == "sgd":

@@ -19,7 +19,7 @@ from app.jobs.base import FINAL_STATUSES, Job, checkpoint_frame, failed_frame
 from gan_core.checkpoint import load_checkpoint, save_checkpoint
 from gan_core.config import RunConfig
 from gan_core.events import Command, StatusEvent, to_frame
-from gan_core.trainer import Trainer
+from gan_core.trainer import Trainer, torch_threads
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +50,8 @@ def run_job(job: Job, *, cache_dir: Path, emit: Emit, receive: Receive) -> None:
     trainer: Trainer | None = None
     try:
         config = RunConfig.model_validate(job.config)
+        # warm_up gave this worker its share of the cores; an MLP run takes one thread of it.
+        torch.set_num_threads(torch_threads(config, torch.get_num_threads()))
         checkpoint = load_checkpoint(job.checkpoint_path) if job.resume else None
         trainer = Trainer(config, cache_dir=cache_dir, checkpoint=checkpoint)
         # The trainer blocks inside events() while paused, so commands need their own thread.

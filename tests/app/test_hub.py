@@ -18,15 +18,22 @@ def metrics(step: int, n: int = 10) -> dict[str, Any]:
 
 
 def test_coalescing_merges_metrics_keeps_latest_samples_and_every_status() -> None:
-    frames = [metrics(10), {"type": "samples", "step": 10}, metrics(20),
-              {"type": "status", "status": "paused", "step": 20}, {"type": "alert", "step": 20,
-                                                                    "kind": "divergence"},
-              {"type": "samples", "step": 20}, metrics(30), {"type": "quality", "step": 30}]
+    frames = [metrics(10), {"type": "samples", "step": 5}, {"type": "samples", "step": 10},
+              metrics(20), {"type": "alert", "step": 20, "kind": "divergence"}, metrics(30),
+              {"type": "quality", "step": 30}]
     out = [m.frame for m in coalesce([Message.of(f) for f in frames])]
-    assert [f["type"] for f in out] == ["status", "alert", "samples", "metrics", "quality"]
-    merged = out[3]
+    assert [f["type"] for f in out] == ["samples", "alert", "metrics", "quality"]
+    merged = out[2]
     assert merged["steps"] == list(range(1, 31)) and merged["loss_d"][-1] == 30.0
-    assert merged["step"] == 30 and out[2]["step"] == 20
+    assert merged["step"] == 30 and out[0]["step"] == 10
+
+
+def test_nothing_moves_across_a_status_frame() -> None:
+    frames = [metrics(10), {"type": "samples", "step": 10}, metrics(20),
+              {"type": "status", "status": "paused", "step": 20}, metrics(30)]
+    out = [m.frame for m in coalesce([Message.of(f) for f in frames])]
+    assert [f["type"] for f in out] == ["samples", "metrics", "status", "metrics"]
+    assert out[1]["steps"] == list(range(1, 21)) and out[3]["steps"] == list(range(21, 31))
 
 
 def test_a_merged_metrics_frame_stays_bounded_and_keeps_its_last_step() -> None:

@@ -69,6 +69,7 @@ def test_mode_collapse_on_a_drop_in_coverage_fires_once_and_rearms() -> None:
 
 def test_mode_collapse_on_spread_for_unlabelled_data() -> None:
     diag = Diagnostics(is_mixture=False)
+    assert diag.on_quality(QualityEvent(step=0, distance=0.5), spread=0.05) == []  # untrained G
     assert diag.on_quality(QualityEvent(step=1, distance=0.5), spread=0.9) == []
     alerts = diag.on_quality(QualityEvent(step=2, distance=0.5), spread=0.05)
     assert kinds(alerts) == ["mode_collapse"] and "0.05" in alerts[0].message
