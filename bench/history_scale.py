@@ -19,7 +19,7 @@ from pathlib import Path
 import httpx
 import websockets.sync.client
 
-from bench.serverlib import create_run, running_server
+from bench.serverlib import CHROMIUM, CHROMIUM_ARGS, create_run, running_server
 
 SMOKE = ["--steps", "300", "--every", "0.2"]
 SMALL = {"g_hidden": 16, "d_hidden": 16, "batch_size": 64, "device": "cpu", "ema": 0.0}
@@ -43,6 +43,26 @@ def timed(fn: object, n: int = 5) -> float:
         t = time.perf_counter()
         fn()  # type: ignore[operator]
         samples.append(1000 * (time.perf_counter() - t))
+    return statistics.median(samples)
+
+
+def page_to_first_plot(url: str) -> float | None:
+    """Median ms from navigation to the loss plot drawn with the run's history (Chromium)."""
+    if not Path(CHROMIUM).exists():
+        return None
+    from playwright.sync_api import sync_playwright
+
+    samples = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        for _ in range(3):
+            page = browser.new_page()
+            t = time.perf_counter()
+            page.goto(url)
+            page.wait_for_function("document.getElementById('loss-plot').data?.[0]?.x?.length > 0")
+            samples.append(1000 * (time.perf_counter() - t))
+            page.close()
+        browser.close()
     return statistics.median(samples)
 
 
@@ -81,6 +101,7 @@ def main(argv: list[str] | None = None) -> None:
                 assert json.loads(ws.recv())["type"] == "snapshot"
 
         snapshot_ms = timed(snapshot)
+        first_plot_ms = page_to_first_plot(f"{server.url}{page}") if page_ms is not None else None
     rss = [r for _, r, _ in trace]
     print(f"bench history_scale: ring-8 steps={args.steps} (small nets)")
     print(
@@ -102,6 +123,8 @@ def main(argv: list[str] | None = None) -> None:
         f"  GET metrics?max_points=2000: {metrics_ms:.1f} ms ({points} points); "
         f"run page HTML {page_text}; websocket snapshot {snapshot_ms:.1f} ms"
     )
+    if first_plot_ms is not None:
+        print(f"  run page in Chromium: navigation to the loss curve drawn {first_plot_ms:.0f} ms")
     print(f"ratio RSS end/start = {rss[-1] / rss[0]:.2f}x")
 
 

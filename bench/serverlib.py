@@ -24,6 +24,17 @@ from typing import Any
 import httpx
 import websockets
 
+CHROMIUM = "/usr/bin/chromium"  # Debian's; Playwright never downloads its own here
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
 
 def free_port() -> int:
     with socket.socket() as s:
