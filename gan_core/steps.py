@@ -28,6 +28,11 @@ class Nets:
     freeze_g: bool = False
     freeze_d: bool = False
     joint_d: bool = True  # D sees real and fake in one pass (no batch norm in D)
+    amp: bool = False  # bf16 autocast of the forward passes (CUDA only)
+
+    def autocast(self) -> torch.autocast:
+        """The forward passes' precision context: bf16 on CUDA when ``amp``, else a no-op."""
+        return torch.autocast("cuda", dtype=torch.bfloat16, enabled=self.amp)
 
     def __post_init__(self) -> None:
         self.d_params: list[nn.Parameter] = list(self.d.parameters())
@@ -67,7 +72,9 @@ def d_step(nets: Nets, loss: LossConfig, real: Tensor, fake: Tensor, d_iter: int
     """
     fake = fake.detach()
     with torch.set_grad_enabled(not nets.freeze_d):
-        real_logits, fake_logits = _d_logits(nets.d, real, fake, nets.joint_d)  # (B,), (B,)
+        with nets.autocast():
+            real_logits, fake_logits = _d_logits(nets.d, real, fake, nets.joint_d)  # (B,), (B,)
+        real_logits, fake_logits = real_logits.float(), fake_logits.float()
         total = d_loss(loss.name, real_logits, fake_logits)
     stats = DStats(
         loss=total.detach(),
@@ -100,7 +107,9 @@ def g_step(nets: Nets, loss: LossConfig, fake: Tensor) -> GStats:
     for p in d_params:
         p.requires_grad_(False)
     try:
-        total = g_loss(loss.name, nets.d(fake))  # D(G(z)): (B,)
+        with nets.autocast():
+            fake_logits = nets.d(fake)  # D(G(z)): (B,)
+        total = g_loss(loss.name, fake_logits.float())
     finally:
         for p in d_params:
             p.requires_grad_(True)

@@ -85,6 +85,7 @@ class Trainer:
             opt_g=_optimizer(config, g.parameters(), config.lr_g),
             opt_d=_optimizer(config, d.parameters(), config.lr_d),
             joint_d=config.model == "mlp",
+            amp=config.amp and self.device.type == "cuda",
         )
         self.g_ema = copy.deepcopy(g).eval().requires_grad_(False) if config.ema > 0 else None
         self.step = 0
@@ -160,7 +161,7 @@ class Trainer:
         for i in range(cfg.d_steps):
             real = self.sampler.sample(cfg.batch_size, self.rng) / self.sampler.scale
             last = i == cfg.d_steps - 1
-            with torch.set_grad_enabled(last and not self.nets.freeze_g):
+            with torch.set_grad_enabled(last and not self.nets.freeze_g), self.nets.autocast():
                 fake = self.nets.g(self.noise(cfg.batch_size))  # (B, *sample_shape)
             self.d_iter += 1
             d = d_step(self.nets, self.loss, real, fake, self.d_iter)
