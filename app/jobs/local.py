@@ -230,8 +230,15 @@ class LocalExecutor(Executor):
         return None
 
     def _ensure_warm(self) -> None:
+        """Start a warm worker if one is wanted and none is there.
+
+        Not while every slot is busy: the next launch is then a queue's wait away, and
+        the new worker's imports (seconds of CPU) would slow the runs that are training.
+        """
         with self._lock:
             if self._state != "started" or not self._keep_warm or self._warm is not None:
+                return
+            if len(self._running) >= self.slots:
                 return
             if self._warm_failures >= MAX_WARM_FAILURES:
                 return
@@ -264,6 +271,8 @@ class LocalExecutor(Executor):
             with self._lock:
                 self._release(worker)
         self._emit(run_id, frame)
+        if is_final(frame):
+            self._ensure_warm()  # a slot is free again: have a worker ready for it
         if frame["type"] == "metrics" and not worker.training:
             worker.training = True
             # Not earlier: the new warm worker's imports would compete with this run's start.

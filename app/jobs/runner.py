@@ -30,6 +30,8 @@ Receive = Callable[[], Command]
 def warm_up(threads: int, cuda: bool) -> None:
     """Settle torch's per-process state before a run arrives."""
     torch.set_num_threads(threads)
+    # The first optimizer a process builds imports torch._dynamo (~1.5 s of CPU): pay it now.
+    torch.optim.Adam([torch.zeros(1, requires_grad=True)])
     if cuda and torch.cuda.is_available():
         # Creating the CUDA context takes a good part of a second; do it while idle.
         torch.empty(1, device="cuda")

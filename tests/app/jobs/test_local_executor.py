@@ -151,3 +151,22 @@ def test_a_dead_warm_worker_is_replaced(
     executor.launch(run, tiny(steps=20), checkpoint)
     assert executor.pid(run) == replacement
     assert frames.final(run)[-1]["status"] == "completed"
+
+
+def test_no_worker_warms_up_while_every_slot_trains(tmp_path: Path) -> None:
+    frames = Frames()
+    executor = LocalExecutor(frames, slots=1, cache_dir=tmp_path, stop_timeout=20.0)
+    executor.start()
+    try:
+        assert executor.wait_ready(TIMEOUT)
+        first = executor.warm_pid()
+        run = new_run_id()
+        executor.launch(run, tiny(steps=LONG), tmp_path / "ck.pt")
+        frames.metrics(run, 3)
+        assert executor.pid(run) == first and executor.warm_pid() is None
+        executor.command(run, Command("stop"))
+        assert frames.final(run)[-1]["status"] == "stopped"
+        assert executor.wait_ready(TIMEOUT)  # the freed slot gets a warm worker again
+        assert executor.warm_pid() not in (None, first)
+    finally:
+        executor.shutdown()
