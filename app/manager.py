@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 
 INTERRUPTED = "server stopped while the run was active"
 LIST_UPDATES_PER_SECOND = 2
-SNAPSHOT_SAMPLES = 30
+SNAPSHOT_IMAGES = 30  # image grids in a snapshot; point runs send only their latest frame
 RESUMABLE = frozenset({"interrupted", "stopped"})
 ExecutorFactory = Callable[[EventSink], Executor]
 
@@ -164,11 +164,14 @@ class RunManager:
     async def history(self, run_id: str) -> dict[str, Any]:
         """What a late joiner needs to draw the run so far."""
         def read() -> dict[str, Any]:
+            samples = self.store.frames("samples", run_id, 1)
+            if samples and samples[0].get("kind") == "images":  # the page's scrubber goes back
+                samples = self.store.frames("samples", run_id, SNAPSHOT_IMAGES)
             return {
                 "metrics": self.store.metrics(run_id, self.settings.history_points),
                 "quality": self.store.frames("quality", run_id),
                 "alerts": self.store.frames("alerts", run_id),
-                "samples": self.store.frames("samples", run_id, SNAPSHOT_SAMPLES),
+                "samples": samples,
             }
 
         return await asyncio.to_thread(read)

@@ -2,7 +2,7 @@
 
 One server in a subprocess; the same ring-8 config runs headless
 (``ganwatch train``) and through ``POST /api/runs`` with 0, 1 and 50 websocket
-viewers attached, alternating. Run time is the run's own start-to-finish
+viewers attached, in an order rotated each round; medians. Run time is the run's own start-to-finish
 (``started_at`` to ``finished_at`` on the server, ``seconds`` of the CLI
 summary: both include the same samples and quality work). Event latency is the
 time from the trainer making a metrics frame (its ``wall`` stamp) to a viewer
@@ -16,13 +16,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import statistics
 import subprocess
 import sys
 from datetime import datetime
 
 from bench.serverlib import Viewer, create_run, percentile, running_server, wait_final, watch
 
-SMOKE = ["--steps", "30", "--viewers", "0", "2"]
+SMOKE = ["--steps", "30", "--viewers", "0", "2", "--rounds", "1"]
 
 
 def headless_seconds(steps: int) -> float:
@@ -67,25 +68,30 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=3000)
     parser.add_argument("--viewers", nargs="+", type=int, default=[0, 1, 50])
-    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=4)
     args = parser.parse_args(argv)
     print(f"bench server_vs_headless: ring-8 steps={args.steps} rounds={args.rounds}")
-    headless: list[float] = []
-    results: dict[int, list[float]] = {n: [] for n in args.viewers}
+    times: dict[str, list[float]] = {"headless": [], **{str(n): [] for n in args.viewers}}
     latencies: list[float] = []
     with running_server(max_concurrent_runs="1", max_viewers="200") as server:
-        for _ in range(args.rounds):
-            headless.append(headless_seconds(args.steps))
-            for n in args.viewers:
-                seconds, lats = asyncio.run(served(server.url, server.ws_url, args.steps, n))
-                results[n].append(seconds)
+        for round_ in range(args.rounds):
+            order = list(times)
+            order = order[round_ % len(order):] + order[: round_ % len(order)]
+            for name in order:  # rotated each round: no setup always runs first or last
+                if name == "headless":
+                    times[name].append(headless_seconds(args.steps))
+                    continue
+                seconds, lats = asyncio.run(
+                    served(server.url, server.ws_url, args.steps, int(name))
+                )
+                times[name].append(seconds)
                 latencies += lats
-    base = args.steps / min(headless)
-    print(f"  headless        {base:8.1f} steps/s")
-    for n, times in results.items():
-        rate = args.steps / min(times)
+    base = args.steps / statistics.median(times.pop("headless"))
+    print(f"  headless        {base:8.1f} steps/s (median of {args.rounds})")
+    for name, seconds in times.items():
+        rate = args.steps / statistics.median(seconds)
         print(
-            f"  server, {n:2d} viewers {rate:7.1f} steps/s   "
+            f"  server, {int(name):2d} viewers {rate:7.1f} steps/s   "
             f"ratio server/headless = {rate / base:.2f}x"
         )
     if latencies:

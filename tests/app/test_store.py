@@ -53,6 +53,21 @@ def test_writes_are_read_back_and_metrics_downsampled(store: Store) -> None:
     assert store.metrics("missing", 10) == {k: [] for k in full}
 
 
+@pytest.mark.parametrize(("first", "spacing", "count", "max_points"),
+                         [(1, 1, 200_000, 2000), (10, 10, 5003, 100), (7, 3, 40, 40), (5, 1, 1, 3)])
+def test_downsampling_keeps_ends_and_even_spacing_within_max_points(
+        store: Store, first: int, spacing: int, count: int, max_points: int) -> None:
+    store.insert_run(row("a"))
+    steps = list(range(first, first + spacing * count, spacing))
+    for start in range(0, count, 10_000):
+        store.add_metrics("a", metrics(steps[start:start + 10_000]))
+    got = store.metrics("a", max_points)["steps"]
+    assert got[0] == steps[0] and got[-1] == steps[-1]
+    assert max_points // 2 <= len(got) <= max_points or len(got) == count
+    gaps = {b - a for a, b in zip(got[:-2], got[1:-1], strict=True)}
+    assert len(gaps) <= 1  # evenly spaced but for the last point
+
+
 def test_samples_are_pruned_per_kind_and_history_truncated(store: Store) -> None:
     store.insert_run(row("a"))
     for step in range(KEEP_SAMPLES["points"] + 5):

@@ -61,8 +61,21 @@ def test_a_late_joiner_gets_the_whole_history(client: TestClient) -> None:
     assert snapshot["run"]["status"] == "completed"
     assert history["metrics"]["steps"] == list(range(1, 301))
     assert [q["step"] for q in history["quality"]] == [100, 200, 300]
-    assert [s["step"] for s in history["samples"]] == [0, 50, 100, 150, 200, 250, 300]
+    # A point run's data view shows only its latest samples frame: the snapshot has no others.
+    assert [s["step"] for s in history["samples"]] == [300]
     assert history["samples"][-1]["kind"] == "points" and history["samples"][-1]["points"]
+
+
+def test_a_late_joiner_to_an_image_run_gets_grids_to_scrub_through(client: TestClient) -> None:
+    body = {"preset": "digits", "overrides": {
+        "steps": 60, "samples_every": 10, "quality_every": 60, "g_hidden": 8, "d_hidden": 8,
+        "latent_dim": 16, "checkpoint_every": 0}}
+    run = launch(client, body)
+    wait_run(client, run["id"], lambda r: r["status"] == "completed")
+    with client.websocket_connect(f"/ws/runs/{run['id']}") as ws:
+        samples = ws.receive_json()["history"]["samples"]
+    assert [s["step"] for s in samples] == [0, 10, 20, 30, 40, 50, 60]
+    assert all(s["kind"] == "images" and s["image_png"] for s in samples)
 
 
 def test_the_run_list_stream_follows_changes(client: TestClient) -> None:
