@@ -46,24 +46,37 @@ def timed(fn: object, n: int = 5) -> float:
     return statistics.median(samples)
 
 
-def page_to_first_plot(url: str) -> float | None:
-    """Median ms from navigation to the loss plot drawn with the run's history (Chromium)."""
+USABLE = "document.getElementById('status').textContent !== 'connecting' && " \
+    "Number(document.getElementById('step').textContent) > 0"
+LOSS_DRAWN = "document.getElementById('loss-plot').data?.[0]?.x?.length > 0"
+ALL_DRAWN = LOSS_DRAWN + " && document.getElementById('quality-plot').data?.length > 0 && " \
+    "(document.getElementById('data-plot').data?.length > 0 || " \
+    "!document.getElementById('images').hidden)"
+
+
+def page_timings(url: str) -> dict[str, float] | None:
+    """Median ms from navigation to: status and step shown, loss curve drawn, every plot drawn.
+
+    Each sample opens the page in a fresh browser context (nothing cached), in Chromium.
+    """
     if not Path(CHROMIUM).exists():
         return None
     from playwright.sync_api import sync_playwright
 
-    samples = []
+    marks = {"usable": USABLE, "loss curve": LOSS_DRAWN, "all plots": ALL_DRAWN}
+    samples: dict[str, list[float]] = {name: [] for name in marks}
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         for _ in range(3):
             page = browser.new_page()
             t = time.perf_counter()
-            page.goto(url)
-            page.wait_for_function("document.getElementById('loss-plot').data?.[0]?.x?.length > 0")
-            samples.append(1000 * (time.perf_counter() - t))
+            page.goto(url, wait_until="commit")
+            for name, condition in marks.items():
+                page.wait_for_function(condition, polling=10)
+                samples[name].append(1000 * (time.perf_counter() - t))
             page.close()
         browser.close()
-    return statistics.median(samples)
+    return {name: statistics.median(ms) for name, ms in samples.items()}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -101,7 +114,7 @@ def main(argv: list[str] | None = None) -> None:
                 assert json.loads(ws.recv())["type"] == "snapshot"
 
         snapshot_ms = timed(snapshot)
-        first_plot_ms = page_to_first_plot(f"{server.url}{page}") if page_ms is not None else None
+        page_marks = page_timings(f"{server.url}{page}") if page_ms is not None else None
     rss = [r for _, r, _ in trace]
     print(f"bench history_scale: ring-8 steps={args.steps} (small nets)")
     print(
@@ -123,8 +136,9 @@ def main(argv: list[str] | None = None) -> None:
         f"  GET metrics?max_points=2000: {metrics_ms:.1f} ms ({points} points); "
         f"run page HTML {page_text}; websocket snapshot {snapshot_ms:.1f} ms"
     )
-    if first_plot_ms is not None:
-        print(f"  run page in Chromium: navigation to the loss curve drawn {first_plot_ms:.0f} ms")
+    if page_marks is not None:
+        print("  run page in Chromium, from navigation: " + ", ".join(
+            f"{name} {ms:.0f} ms" for name, ms in page_marks.items()))
     print(f"ratio RSS end/start = {rss[-1] / rss[0]:.2f}x")
 
 

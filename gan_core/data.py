@@ -25,37 +25,24 @@ from __future__ import annotations
 
 import gzip
 import math
-import os
 import struct
 from pathlib import Path
-from typing import Any
 
 import torch
 from torch import Tensor
 
+from gan_core.catalog import (
+    IDX_FILES,
+    TORCHVISION_FOLDER,
+    TRAIN_FILES,
+    find_idx,
+    raw_dir,
+    resolve_data_dir,
+)
 from gan_core.config import DataConfig
 
-IDX_FILES = (
-    "train-images-idx3-ubyte",
-    "train-labels-idx1-ubyte",
-    "t10k-images-idx3-ubyte",
-    "t10k-labels-idx1-ubyte",
-)
-_TRAIN_FILES = IDX_FILES[:2]  # only the training split is loaded
 _IDX_UBYTE = 0x08
 STANDARD_STD = {"ring-8": 0.01, "grid-25": 0.05, "blobs-2d": 0.1}
-_TORCHVISION_FOLDER = {"mnist": "MNIST", "fashion-mnist": "FashionMNIST"}
-DESCRIPTIONS = {
-    "gaussian-1d": "vectors of data_dim floats, each ~ N(mean, std)",
-    "line-2d": "points on a line segment in the plane",
-    "blobs-2d": "Gaussian blobs on a circle",
-    "ring-8": "8 Gaussians on the unit circle, sigma 0.01",
-    "grid-25": "5x5 grid of Gaussians at {-4,-2,0,2,4}^2, sigma 0.05",
-    "spiral-2d": "a noisy spiral arm",
-    "digits": "scikit-learn's bundled 8x8 handwritten digits (1 797 images)",
-    "mnist": "MNIST handwritten digits, 28x28, from local IDX files",
-    "fashion-mnist": "Fashion-MNIST clothing images, 28x28, from local IDX files",
-}
 
 
 class DatasetMissing(FileNotFoundError):
@@ -189,22 +176,6 @@ def grid_centres() -> Tensor:
     return torch.cartesian_prod(axis, axis)  # (25, 2)
 
 
-def resolve_data_dir(configured: str | None) -> Path:
-    """Where image sets live: the config's dir, else $GANWATCH_DATA_DIR, else ./data."""
-    return Path(configured or os.environ.get("GANWATCH_DATA_DIR") or "data")
-
-
-def _raw_dir(name: str, root: Path) -> Path:
-    return root / _TORCHVISION_FOLDER[name] / "raw"
-
-
-def _find(raw: Path, stem: str) -> Path | None:
-    for path in (raw / stem, raw / f"{stem}.gz"):
-        if path.is_file():
-            return path
-    return None
-
-
 def read_idx(path: Path, ndim: int) -> Tensor:
     """An IDX file of unsigned bytes (plain or gzip) as a uint8 tensor of its declared shape."""
     with gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb") as f:
@@ -220,14 +191,14 @@ def read_idx(path: Path, ndim: int) -> Tensor:
 
 
 def _load_idx_set(name: str, root: Path) -> ImageSampler:
-    raw = _raw_dir(name, root)
-    images_path, labels_path = (_find(raw, stem) for stem in _TRAIN_FILES)
+    raw = raw_dir(name, root)
+    images_path, labels_path = (find_idx(raw, stem) for stem in TRAIN_FILES)
     if images_path is None or labels_path is None:
-        missing = [stem for stem in _TRAIN_FILES if _find(raw, stem) is None]
+        missing = [stem for stem in TRAIN_FILES if find_idx(raw, stem) is None]
         raise DatasetMissing(
             f"{name}: {', '.join(missing)} not found in {raw.resolve()}/. Put the standard "
             f"files {', '.join(IDX_FILES)} (plain or .gz) there, or point GANWATCH_DATA_DIR "
-            f"or data_dir at the folder holding {_TORCHVISION_FOLDER[name]}/raw. "
+            f"or data_dir at the folder holding {TORCHVISION_FOLDER[name]}/raw. "
             "Nothing is downloaded."
         )
     images = read_idx(images_path, 3).unsqueeze(1).float() / 127.5 - 1  # (N, 1, 28, 28) in [-1, 1]
@@ -263,33 +234,6 @@ def make_sampler(cfg: DataConfig) -> Sampler:
         return SpiralSampler(cfg)
     if cfg.name == "digits":
         return _load_digits()
-    if cfg.name in _TORCHVISION_FOLDER:
+    if cfg.name in TORCHVISION_FOLDER:
         return _load_idx_set(cfg.name, resolve_data_dir(cfg.data_dir))
     raise ValueError(f"unknown dataset {cfg.name!r}")
-
-
-def dataset_catalog(data_dir: str | None = None) -> list[dict[str, Any]]:
-    """Every dataset: name, kind ('1d' | '2d' | 'image'), sample_shape, description, available.
-
-    mnist and fashion-mnist also give ``files_dir`` (where their IDX files go) and ``files``.
-    """
-    root = resolve_data_dir(data_dir)
-    out: list[dict[str, Any]] = []
-    for name, description in DESCRIPTIONS.items():
-        entry: dict[str, Any] = {"name": name, "description": description, "available": True}
-        if name == "gaussian-1d":
-            entry.update(kind="1d", sample_shape=[1])  # the default; data_dim sets it
-        elif name in ("digits", "mnist", "fashion-mnist"):
-            size = 8 if name == "digits" else 28
-            entry.update(kind="image", sample_shape=[1, size, size])
-        else:
-            entry.update(kind="2d", sample_shape=[2])
-        if name in _TORCHVISION_FOLDER:
-            raw = _raw_dir(name, root)
-            entry.update(
-                available=all(_find(raw, stem) is not None for stem in _TRAIN_FILES),
-                files_dir=str(raw.resolve()),
-                files=list(IDX_FILES),
-            )
-        out.append(entry)
-    return out

@@ -10,8 +10,8 @@ from fastapi import APIRouter
 
 from app.deps import RunManagerDep, SettingsDep
 from app.schemas import DatasetsPublic, Health, PresetsPublic
+from gan_core.catalog import dataset_catalog
 from gan_core.config import RunConfig
-from gan_core.data import dataset_catalog
 from gan_core.presets import PRESET_DESCRIPTIONS, PRESETS, preset_config
 
 router = APIRouter(prefix="/api", tags=["catalogue"])

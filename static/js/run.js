@@ -100,6 +100,7 @@ function draw() {
   document.getElementById("pause").textContent = state.status === "paused" ? "Resume" : "Pause";
   for (const id of ["pause", "stop", "lr-g", "lr-d", "freeze-g", "freeze-d"])
     document.getElementById(id).disabled = FINAL.includes(state.status);
+  if (!window.Plotly) { dirty = true; return; }  // still loading (deferred): draw once it is there
   drawLosses(m);
   drawProbabilities(m);
   drawData();
@@ -162,9 +163,9 @@ function drawData() {
   if (s.heatmap) traces.push({ type: "heatmap", x: s.heatmap.x, y: s.heatmap.y, z: s.heatmap.z, zmin: 0, zmax: 1,
     colorscale: "Greys", reversescale: true, opacity: 0.6, colorbar: { title: { text: "D(x)" }, len: 0.8 } });
   traces.push(
-    { x: s.real.map((p) => p[0]), y: s.real.map((p) => p[1]), mode: "markers", type: "scattergl",
+    { x: s.real.map((p) => p[0]), y: s.real.map((p) => p[1]), mode: "markers", type: "scatter",
       name: "real", marker: { color: COLORS.real, size: 4, symbol: "circle" } },
-    { x: s.points.map((p) => p[0]), y: s.points.map((p) => p[1]), mode: "markers", type: "scattergl",
+    { x: s.points.map((p) => p[0]), y: s.points.map((p) => p[1]), mode: "markers", type: "scatter",
       name: `generated (step ${s.step})`, marker: { color: COLORS.fake, size: 4, symbol: "x" } });
   Plotly.react("data-plot", traces, layout({ height: 380, yaxis: { scaleanchor: "x" } }), CONFIG);
 }

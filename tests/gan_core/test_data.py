@@ -10,11 +10,10 @@ from typing import get_args
 import pytest
 import torch
 
+from gan_core.catalog import IDX_FILES, dataset_catalog
 from gan_core.config import DataConfig, DatasetName
 from gan_core.data import (
-    IDX_FILES,
     DatasetMissing,
-    dataset_catalog,
     make_sampler,
     read_idx,
 )
