@@ -72,7 +72,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     print(f"bench server_vs_headless: ring-8 steps={args.steps} rounds={args.rounds}")
     times: dict[str, list[float]] = {"headless": [], **{str(n): [] for n in args.viewers}}
-    latencies: list[float] = []
+    latencies: dict[str, list[float]] = {name: [] for name in times if name != "headless"}
     with running_server(max_concurrent_runs="1", max_viewers="200") as server:
         for round_ in range(args.rounds):
             order = list(times)
@@ -85,7 +85,7 @@ def main(argv: list[str] | None = None) -> None:
                     served(server.url, server.ws_url, args.steps, int(name))
                 )
                 times[name].append(seconds)
-                latencies += lats
+                latencies[name] += lats
     base = args.steps / statistics.median(times.pop("headless"))
     print(f"  headless        {base:8.1f} steps/s (median of {args.rounds})")
     for name, seconds in times.items():
@@ -94,11 +94,14 @@ def main(argv: list[str] | None = None) -> None:
             f"  server, {int(name):2d} viewers {rate:7.1f} steps/s   "
             f"ratio server/headless = {rate / base:.2f}x"
         )
-    if latencies:
-        ms = [1000 * x for x in latencies]
+    for name, lats in latencies.items():
+        if not lats:
+            continue
+        ms = [1000 * x for x in lats]
         print(
-            f"event latency over {len(ms)} metrics frames: p50 {percentile(ms, 0.5):.1f} ms, "
-            f"p99 {percentile(ms, 0.99):.1f} ms, max {max(ms):.1f} ms"
+            f"event latency, {int(name):2d} viewers, over {len(ms)} metrics frames: "
+            f"p50 {percentile(ms, 0.5):.1f} ms, p99 {percentile(ms, 0.99):.1f} ms, "
+            f"max {max(ms):.1f} ms"
         )
 
 
