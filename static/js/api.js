@@ -54,6 +54,19 @@ export function liveSocket(path, onFrame, onState) {
   return { close() { closed = true; ws.close(); } };
 }
 
+const scripts = new Map();
+
+// Run a classic script once (e.g. the preloaded Plotly); resolves when it has run.
+export function loadScript(src) {
+  if (!scripts.has(src)) {
+    scripts.set(src, new Promise((resolve, reject) => {
+      const el = Object.assign(document.createElement("script"), { src, onload: resolve, onerror: reject });
+      document.head.append(el);
+    }));
+  }
+  return scripts.get(src);
+}
+
 export function fmt(x, digits = 3) {
   return x === null || x === undefined || Number.isNaN(x) ? "–" : Number(x).toFixed(digits);
 }

@@ -1,7 +1,8 @@
 // The live run page: every plot is fed by /ws/runs/{id} (a snapshot, then live frames).
-import { api, COLORS, CONFIG, fmt, LAYOUT, liveSocket, MAX_POINTS } from "./api.js";
+import { api, COLORS, CONFIG, fmt, LAYOUT, liveSocket, loadScript, MAX_POINTS } from "./api.js";
 
 const runId = document.querySelector("[data-run-id]").dataset.runId;
+const PLOTLY = "/static/vendor/plotly.min.js";
 const FINAL = ["completed", "stopped", "failed", "interrupted"];
 const KEYS = ["steps", "loss_d", "loss_g", "d_real", "d_fake"];
 const state = { run: null, metrics: null, quality: [], alerts: [], images: [], points: null, status: null };
@@ -39,7 +40,10 @@ function onFrame(frame) {
       frame.history.samples.forEach(onSamples);
       initControls(frame.run);
       renderAlerts();
-      break;
+      draw();  // status, step and controls now; the plots once Plotly has started
+      // After the next paint, so that the figures show before Plotly's start-up holds the page.
+      requestAnimationFrame(() => setTimeout(() => loadScript(PLOTLY).then(() => { dirty = true; })));
+      return;
     }
     case "metrics":
       addMetrics(frame);
@@ -100,7 +104,7 @@ function draw() {
   document.getElementById("pause").textContent = state.status === "paused" ? "Resume" : "Pause";
   for (const id of ["pause", "stop", "lr-g", "lr-d", "freeze-g", "freeze-d"])
     document.getElementById(id).disabled = FINAL.includes(state.status);
-  if (!window.Plotly) { dirty = true; return; }  // still loading (deferred): draw once it is there
+  if (!window.Plotly) { dirty = true; return; }  // not started yet: plot once it is
   drawLosses(m);
   drawProbabilities(m);
   drawData();
