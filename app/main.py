@@ -59,7 +59,8 @@ def serve(host: str | None = None, port: int | None = None) -> None:
     """Run the dashboard with uvicorn (host and port default to the settings)."""
     settings = Settings()
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
-    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port)
+    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port,
+                ws_per_message_deflate=settings.ws_compression)
 
 
 app = create_app()

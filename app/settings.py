@@ -47,6 +47,11 @@ class Settings(BaseSettings):
     history_points: int = Field(
         default=2000, ge=2, description="Metrics points in a websocket snapshot."
     )
+    ws_compression: bool = Field(
+        default=False,
+        description="Compress websocket frames (permessage-deflate): less traffic to remote "
+        "viewers, but the server deflates every frame once per viewer.",
+    )
     allowed_origins: list[str] = Field(
         default_factory=list, description="Extra websocket origins (empty: same host only)."
     )

@@ -1,8 +1,9 @@
 """Shared pieces of the server benchmarks: a real server in a subprocess, and viewers.
 
-The server runs as ``python -m uvicorn app.main:app`` on a free loopback port with
-its database, runs and data directories in a temporary folder, exactly as a user
-would run it; the benchmarks talk to it over HTTP and websockets.
+The server runs as ``ganwatch serve`` (``python -m app.cli serve``) on a free loopback
+port with its database, runs and data directories in a temporary folder, exactly as a
+user would run it (its log goes to ``server.log`` there, printed if something fails);
+the benchmarks talk to it over HTTP and websockets.
 """
 
 from __future__ import annotations
@@ -67,25 +68,21 @@ def running_server(**settings: str) -> Iterator[Server]:
             "GANWATCH_DATA_DIR": str(folder / "data"),
             **{f"GANWATCH_{k.upper()}": v for k, v in settings.items()},
         }
+        log = (folder / "server.log").open("wb")
         process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "app.main:app",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--log-level",
-                "warning",
-            ],
+            [sys.executable, "-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
             env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         server = Server(f"http://127.0.0.1:{port}", f"ws://127.0.0.1:{port}", process, folder)
         try:
             wait_healthy(server.url)
             yield server
+        except Exception:
+            tail = (folder / "server.log").read_text(errors="replace")[-3000:]
+            print(f"--- server log ({folder / 'server.log'}), last lines:\n{tail}", file=sys.stderr)
+            raise
         finally:
             process.terminate()
             try:
@@ -93,6 +90,7 @@ def running_server(**settings: str) -> Iterator[Server]:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+            log.close()
 
 
 def wait_healthy(url: str, timeout: float = 60.0) -> None:
