@@ -14,6 +14,7 @@ MODULES = [
     "presets",
     "images",
     "server_vs_headless",
+    "fanout",
     "launch_latency",
     "history_scale",
     "many_runs",

@@ -16,16 +16,12 @@ import time
 from pathlib import Path
 from typing import IO, Any
 
-import torch
 from pydantic import ValidationError
 from tqdm import tqdm
 
-from gan_core.checkpoint import load_checkpoint, save_checkpoint
 from gan_core.config import RunConfig
-from gan_core.data import DatasetMissing
 from gan_core.events import AlertEvent, MetricsEvent, QualityEvent, StatusEvent, to_frame
 from gan_core.presets import PRESETS, preset_config
-from gan_core.trainer import Trainer, torch_threads
 
 SUMMARY_FIELDS = (
     "distance",
@@ -136,6 +132,13 @@ def _describe(quality: QualityEvent) -> str:
 
 def run_train(args: argparse.Namespace) -> int:
     """Train, write events and the summary; exit status 0 unless the run failed."""
+    # Imported here, not above: `ganwatch serve` builds this parser and must not load torch.
+    import torch
+
+    from gan_core.checkpoint import load_checkpoint, save_checkpoint
+    from gan_core.data import DatasetMissing
+    from gan_core.trainer import Trainer, torch_threads
+
     try:
         config = build_config(args)
     except ValidationError as exc:
