@@ -80,8 +80,8 @@ export function qualityText(q) {
 }
 
 export const LAYOUT = {
-  margin: { l: 50, r: 15, t: 10, b: 40 }, height: 300,
-  legend: { orientation: "h", y: -0.2 }, font: { size: 13 },
+  margin: { l: 50, r: 15, t: 30, b: 45 }, height: 300,
+  legend: { orientation: "h", x: 0, y: 1, yanchor: "bottom" }, font: { size: 13 },
   paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "#fafafa",
 };
 export const CONFIG = { responsive: true, displaylogo: false };

@@ -193,7 +193,8 @@ function drawQuality() {
       { x: steps, y: q.map((e) => e.modes_covered), name: `modes covered / ${last.modes_total}`, line: { color: COLORS.g } },
       { x: steps, y: q.map((e) => 100 * e.high_quality), name: "high-quality %", yaxis: "y2", line: { color: COLORS.fake } },
     ];
-    look = { ...look, yaxis: { range: [0, last.modes_total + 0.5] }, yaxis2: { overlaying: "y", side: "right", range: [0, 100] } };
+    look = { ...look, yaxis: { range: [0, last.modes_total + 0.5] }, yaxis2: { overlaying: "y", side: "right", range: [0, 100], tickmode: "linear", dtick: 25, showgrid: false },
+            margin: { ...LAYOUT.margin, r: 45 } };
   } else if (last.class_coverage) {
     traces = [{ x: [...last.class_coverage.keys()].map(String), y: last.class_coverage, type: "bar",
                 name: `share of samples per class (step ${last.step}, score ${fmt(last.score, 2)})`, marker: { color: COLORS.fake } }];
