@@ -19,8 +19,8 @@ _LECTURE_NETS: dict[str, Any] = {
     "g_output": "linear",
 }
 
-# The 28x28 image sets: DCGAN with the dcgan example's Adam settings.
-_DCGAN_28: dict[str, Any] = {
+# The image sets: DCGAN with the dcgan example's Adam settings, sized for 28x28.
+_DCGAN: dict[str, Any] = {
     "model": "dcgan",
     "latent_dim": 64,
     "g_hidden": 32,
@@ -54,24 +54,15 @@ PRESETS: dict[str, dict[str, Any]] = {
     "blobs-2d": {"dataset": "blobs-2d", "n_blobs": 3, "steps": 3000},
     "ring-8": {"dataset": "ring-8", "steps": 4000},
     "grid-25": {"dataset": "grid-25", "steps": 8000},
-    "digits": {
+    "digits": {  # 8x8: a smaller latent, shorter
         "dataset": "digits",
-        "model": "dcgan",
+        **_DCGAN,
         "latent_dim": 32,
-        "g_hidden": 32,
-        "d_hidden": 32,
-        "batch_size": 64,
-        "lr_g": 2e-4,
-        "lr_d": 2e-4,
-        "beta1": 0.5,
-        "beta2": 0.999,
-        "r1_gamma": 0.0,
-        "ema": 0.0,
         "steps": 3000,
         "samples_every": 100,
         "quality_every": 500,
     },
-    "mnist": {"dataset": "mnist", **_DCGAN_28},
+    "mnist": {"dataset": "mnist", **_DCGAN},
     # Goodfellow's saturating minimax with SGD + momentum collapses ring-8 (DESIGN.md).
     "collapse-demo": {
         **_LECTURE_NETS,
@@ -88,7 +79,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         "quality_every": 250,
     },
     "spiral-2d": {"dataset": "spiral-2d", "steps": 6000},
-    "fashion-mnist": {"dataset": "fashion-mnist", **_DCGAN_28},
+    "fashion-mnist": {"dataset": "fashion-mnist", **_DCGAN},
 }
 
 PRESET_DESCRIPTIONS: dict[str, str] = {
