@@ -17,7 +17,7 @@ import time
 
 import websockets
 
-from bench.serverlib import create_run, running_server, wait_final
+from bench.serverlib import create_run, running_server, wait_completed
 
 SMOKE = ["--viewers", "2", "--steps", "50"]
 SMALL = {"g_hidden": 16, "d_hidden": 16, "batch_size": 64, "device": "cpu", "ema": 0.0,
@@ -46,9 +46,7 @@ async def measure(url: str, ws_url: str, viewers: int, steps: int) -> tuple[floa
     start = time.perf_counter()
     await asyncio.gather(*(follow(ws_url, run["id"], counts) for _ in range(viewers)))
     seconds = time.perf_counter() - start
-    final = await asyncio.to_thread(wait_final, url, run["id"])
-    if final["status"] != "completed":
-        raise RuntimeError(f"run ended {final['status']}: {final.get('reason')}")
+    await asyncio.to_thread(wait_completed, url, run["id"])
     return seconds, counts
 
 

@@ -21,7 +21,7 @@ import subprocess
 import sys
 from datetime import datetime
 
-from bench.serverlib import Viewer, create_run, percentile, running_server, wait_final, watch
+from bench.serverlib import Viewer, create_run, percentile, running_server, wait_completed, watch
 
 SMOKE = ["--steps", "30", "--viewers", "0", "2", "--rounds", "1"]
 
@@ -58,9 +58,7 @@ async def served(url: str, ws_url: str, steps: int, n_viewers: int) -> tuple[flo
     run = create_run(url, "ring-8", {"steps": steps, "device": "cpu"})
     viewers = [Viewer() for _ in range(n_viewers)]
     await asyncio.gather(*(watch(ws_url, run["id"], v) for v in viewers))
-    final = await asyncio.to_thread(wait_final, url, run["id"])
-    if final["status"] != "completed":
-        raise RuntimeError(f"run ended {final['status']}: {final.get('reason')}")
+    final = await asyncio.to_thread(wait_completed, url, run["id"])
     return run_seconds(final), [lat for v in viewers for lat in v.metrics_latencies]
 
 

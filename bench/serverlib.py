@@ -121,6 +121,14 @@ def wait_final(url: str, run_id: str, timeout: float = 1800.0) -> dict[str, Any]
     raise RuntimeError(f"run {run_id} did not finish in {timeout} s")
 
 
+def wait_completed(url: str, run_id: str) -> dict[str, Any]:
+    """The run once final; RuntimeError with its status and reason unless it completed."""
+    final = wait_final(url, run_id)
+    if final["status"] != "completed":
+        raise RuntimeError(f"run ended {final['status']}: {final.get('reason')}")
+    return final
+
+
 @dataclass
 class Viewer:
     """What one websocket viewer saw."""
