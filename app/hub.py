@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from gan_core.events import METRIC_FIELDS
+from gan_core.events import METRIC_FIELDS, finite
 
 Frame = dict[str, Any]
 BUFFER = 64  # frames a viewer may lag behind before its buffer is coalesced
@@ -25,7 +26,16 @@ _COLUMNS = ("steps", *METRIC_FIELDS)
 
 
 class HubFull(Exception):
-    """A topic already has as many viewers as allowed."""
+    """A topic, or the client, already has as many viewers as allowed."""
+
+
+def encode(frame: Frame) -> tuple[Frame, str]:
+    """``frame`` as strict JSON text (no NaN), with the frame that text describes."""
+    try:
+        return frame, json.dumps(frame, allow_nan=False)
+    except ValueError:  # rare: a diverged run; the walk is paid only then
+        clean = finite(frame)
+        return clean, json.dumps(clean, allow_nan=False)
 
 
 @dataclass(frozen=True)
@@ -37,7 +47,7 @@ class Message:
 
     @classmethod
     def of(cls, frame: Frame) -> Message:
-        return cls(frame, json.dumps(frame))
+        return cls(*encode(frame))
 
 
 def merge_metrics(frames: list[Frame]) -> Frame:
@@ -56,7 +66,8 @@ def merge_metrics(frames: list[Frame]) -> Frame:
 
 def coalesce(messages: list[Message]) -> list[Message]:
     """Shrink a backlog: one merged metrics frame, the latest samples frame, the latest
-    ``run`` frame per run, each at the position of its newest original; the rest as is.
+    ``run`` frame per run and the latest ``positions`` frame, each at the position of its
+    newest original; the rest as is.
 
     Status frames are barriers: nothing moves across one, so steps trained before a
     pause never arrive after its ``paused`` frame.
@@ -80,7 +91,7 @@ def _coalesce_segment(messages: list[Message]) -> list[Message]:
     for message in messages:
         frame = message.frame
         kind = frame.get("type")
-        if kind in ("metrics", "samples", "run"):
+        if kind in ("metrics", "samples", "run", "positions"):
             key = (kind, frame["run"]["id"] if kind == "run" else None)
             if key in latest:
                 out[latest[key]] = None
@@ -96,8 +107,9 @@ def _coalesce_segment(messages: list[Message]) -> list[Message]:
 class Subscription:
     """One viewer's buffer of frames on one topic."""
 
-    def __init__(self, topic: str) -> None:
+    def __init__(self, topic: str, client: str | None = None) -> None:
         self.topic = topic
+        self.client = client
         self._messages: list[Message] = []
         self._ready = asyncio.Event()
         self.closed = False
@@ -130,35 +142,51 @@ class Subscription:
 
 
 class Hub:
-    """Topics (a run id, or ``runs`` for the run list) and their viewers."""
+    """Topics (a run id, or ``runs`` for the run list) and their viewers.
 
-    def __init__(self, max_viewers: int) -> None:
+    A topic holds at most ``max_viewers``; one client (an address) at most
+    ``max_per_client`` over all topics, so one page cannot take every slot.
+    """
+
+    def __init__(self, max_viewers: int, max_per_client: int | None = None) -> None:
         self.max_viewers = max_viewers
+        self.max_per_client = max_per_client
         self._topics: dict[str, set[Subscription]] = {}
+        self._clients: Counter[str] = Counter()
 
-    def subscribe(self, topic: str) -> Subscription:
-        """A new viewer of ``topic``; HubFull when it has ``max_viewers`` already."""
-        viewers = self._topics.setdefault(topic, set())
+    def subscribe(self, topic: str, client: str | None = None) -> Subscription:
+        """A new viewer of ``topic``; HubFull when the topic or the client is full."""
+        viewers = self._topics.get(topic, set())
         if len(viewers) >= self.max_viewers:
             raise HubFull(f"{topic}: {len(viewers)} viewers already")
-        subscription = Subscription(topic)
-        viewers.add(subscription)
+        if client is not None and self.max_per_client is not None \
+                and self._clients[client] >= self.max_per_client:
+            raise HubFull(f"{client}: {self._clients[client]} viewers already")
+        subscription = Subscription(topic, client)
+        self._topics.setdefault(topic, viewers).add(subscription)
+        if client is not None:
+            self._clients[client] += 1
         return subscription
 
     def unsubscribe(self, subscription: Subscription) -> None:
         subscription.close()
         viewers = self._topics.get(subscription.topic)
-        if viewers is not None:
-            viewers.discard(subscription)
-            if not viewers:
-                del self._topics[subscription.topic]
+        if viewers is None or subscription not in viewers:
+            return
+        viewers.discard(subscription)
+        if not viewers:
+            del self._topics[subscription.topic]
+        if subscription.client is not None:
+            self._clients[subscription.client] -= 1
+            if self._clients[subscription.client] <= 0:
+                del self._clients[subscription.client]
 
-    def publish(self, topic: str, frame: Frame) -> None:
-        """Hand ``frame`` to every viewer of ``topic``; never waits."""
+    def publish(self, topic: str, frame: Frame | Message) -> None:
+        """Hand ``frame`` (or an already encoded Message) to every viewer of ``topic``."""
         viewers = self._topics.get(topic)
         if not viewers:
             return
-        message = Message.of(frame)
+        message = frame if isinstance(frame, Message) else Message.of(frame)
         for subscription in list(viewers):
             subscription.put(message)
 

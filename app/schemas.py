@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+from pathlib import Path
 from typing import Any
 
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from app import limits
 from app.settings import Settings
 from gan_core.config import RunConfig
 from gan_core.events import RunStatus
 from gan_core.presets import PRESETS, preset_config
 
-LIVE_STATUSES: frozenset[str] = frozenset({"queued", "running", "paused"})
+PresetName = StrEnum("PresetName", [(name, name) for name in PRESETS])  # type: ignore[misc]
 
 
 class PresetCreate(BaseModel):
@@ -20,8 +23,33 @@ class PresetCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    preset: str = Field(description="A name from GET /api/presets.")
+    preset: PresetName = Field(description="A name from GET /api/presets.")  # type: ignore[valid-type]
     overrides: dict[str, Any] = Field(default_factory=dict, description="RunConfig fields.")
+
+
+class ErrorPublic(BaseModel):
+    """Why a request was refused."""
+
+    detail: Any
+
+
+ERROR_DESCRIPTIONS = {
+    400: "Bad request (e.g. a Host header this server does not answer to)",
+    401: "Missing or wrong token (when GANWATCH_TOKEN is set)",
+    403: "Cross-site request refused",
+    404: "Run not found",
+    409: "The run's status does not allow this",
+    413: "Request body too large",
+    422: "Invalid input",
+    429: "Too many runs queued; retry after the Retry-After header's seconds",
+    503: "The server is shutting down",
+}
+
+
+def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` for refusals with ``codes`` (plus those every /api route has)."""
+    return {code: {"model": ErrorPublic, "description": ERROR_DESCRIPTIONS[code]}
+            for code in sorted({400, 401, 403, *codes})}
 
 
 RUN_CREATE_SCHEMA: dict[str, Any] = {
@@ -42,7 +70,7 @@ class Controls(BaseModel):
 class ControlsUpdate(BaseModel):
     """A partial change of the controls; learning rates must lie in (0, 1]."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     lr_g: float | None = Field(default=None, gt=0, le=1)
     lr_d: float | None = Field(default=None, gt=0, le=1)
@@ -112,11 +140,28 @@ class DatasetsPublic(BaseModel):
     count: int
 
 
+class StoreHealth(BaseModel):
+    """The database writer: ``ok``, ``retrying`` (a batch keeps failing) or ``stopped``."""
+
+    state: str
+    pending: int
+    last_error: str | None
+    restarts: int
+
+
 class Health(BaseModel):
-    status: str
+    status: str = Field(description="ok, or degraded while the store cannot commit")
     runs_running: int
     runs_queued: int
     version: str
+    store: StoreHealth
+
+
+class TicketPublic(BaseModel):
+    """A single-use websocket ticket: open ``/ws/...?ticket=<ticket>`` within ``expires_in`` s."""
+
+    ticket: str
+    expires_in: float
 
 
 def _error(loc: tuple[Any, ...], msg: str, kind: str, **ctx: Any) -> dict[str, Any]:
@@ -143,15 +188,12 @@ def parse_run_create(body: Any, settings: Settings) -> tuple[RunConfig, str | No
             request = PresetCreate.model_validate(body)
         except ValidationError as exc:
             raise _rebased(exc, ("body",)) from None
-        if request.preset not in PRESETS:
-            msg = f"unknown preset {request.preset!r}; choose one of {', '.join(PRESETS)}"
-            raise RequestValidationError([_error(("body", "preset"), msg, "value_error")])
         prefix: tuple[str, ...] = ("body", "overrides")
         try:
-            config = preset_config(request.preset, request.overrides)
+            config = preset_config(request.preset.value, request.overrides)
         except ValidationError as exc:
             raise _rebased(exc, prefix) from None
-        preset: str | None = request.preset
+        preset: str | None = request.preset.value
     else:
         prefix = ("body",)
         try:
@@ -160,12 +202,13 @@ def parse_run_create(body: Any, settings: Settings) -> tuple[RunConfig, str | No
             raise _rebased(exc, prefix) from None
         preset = None
     check_limits(config, settings, prefix)
-    return config, preset
+    return confine_data_dir(config, settings, prefix), preset
 
 
 def check_limits(config: RunConfig, settings: Settings, prefix: tuple[str, ...]) -> None:
-    """The server's own bounds, tighter than RunConfig's: 422 naming the field and the limit."""
-    limits = {
+    """The server's own bounds, tighter than RunConfig's, per field and on what the run
+    costs (:mod:`app.limits`): 422 naming the fields and the limit."""
+    bounds = {
         "steps": settings.max_steps,
         "batch_size": settings.max_batch_size,
         "g_hidden": settings.max_width,
@@ -173,11 +216,35 @@ def check_limits(config: RunConfig, settings: Settings, prefix: tuple[str, ...])
         "g_layers": settings.max_depth,
         "d_layers": settings.max_depth,
     }
-    errors = [
+    found = [
         _error(prefix + (name,), f"Input should be less than or equal to {limit} on this server",
                "less_than_equal", le=limit)
-        for name, limit in limits.items()
+        for name, limit in bounds.items()
         if getattr(config, name) > limit
     ]
-    if errors:
-        raise RequestValidationError(errors)
+    for name, limit, cost, bound in limits.over_limits(
+        config, {lim.setting: getattr(settings, lim.setting) for lim in limits.LIMITS.values()},
+        settings.peak_steps_per_second,
+    ):
+        msg = (f"{name.replace('_', ' ')} would be {cost:.4g} at "
+               f"{settings.peak_steps_per_second:g} steps/s, over this server's limit of "
+               f"{bound:.4g} (GANWATCH_{limit.setting.upper()}); change "
+               f"{', '.join(limit.fields)}")
+        found.append(_error(prefix + (limit.fields[0],), msg, "cost_limit", limit=name,
+                            fields=list(limit.fields), cost=cost, bound=bound))
+    if found:
+        raise RequestValidationError(found)
+
+
+def confine_data_dir(config: RunConfig, settings: Settings,
+                     prefix: tuple[str, ...]) -> RunConfig:
+    """``data_dir`` resolved inside GANWATCH_DATA_DIR; 422 (naming no path) outside it."""
+    if config.data_dir is None:
+        return config
+    root = settings.data_dir.resolve()
+    given = Path(config.data_dir)
+    resolved = (given if given.is_absolute() else root / given).resolve()
+    if not resolved.is_relative_to(root):
+        msg = "data_dir must be a folder inside the server's data folder (GANWATCH_DATA_DIR)"
+        raise RequestValidationError([_error(prefix + ("data_dir",), msg, "value_error")])
+    return config.model_copy(update={"data_dir": str(resolved)})

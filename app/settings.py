@@ -7,10 +7,11 @@ import re
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 CPU_SLOTS = 2  # concurrent runs on a CPU-only machine when max_concurrent_runs is unset
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1", "[::1]")
 
 
 class Settings(BaseSettings):
@@ -25,7 +26,9 @@ class Settings(BaseSettings):
         default=Path("data"), description="Where image sets live (MNIST/raw, ...)."
     )
     runs_dir: Path = Field(default=Path("runs"), description="Checkpoints go to runs_dir/<id>/.")
-    token: str | None = Field(default=None, description="When set, mutating calls need this token.")
+    token: str | None = Field(
+        default=None, description="When set, every API call and websocket needs this token."
+    )
     max_concurrent_runs: int | None = Field(
         default=None, ge=1, description="Runs training at once (unset: 1 per GPU, else 2 on CPU)."
     )
@@ -53,8 +56,47 @@ class Settings(BaseSettings):
         "viewers, but the server deflates every frame once per viewer.",
     )
     allowed_origins: list[str] = Field(
-        default_factory=list, description="Extra websocket origins (empty: same host only)."
+        default_factory=list,
+        description="Extra origins allowed to call the API and open websockets "
+        "(empty: the server's own host only).",
     )
+    allowed_hosts: list[str] = Field(
+        default_factory=list,
+        description="Host header values accepted (empty: the loopback names and the bind host).",
+    )
+    max_body_bytes: int = Field(default=1_000_000, ge=1024, description="Largest request body.")
+    max_queued_runs: int = Field(default=100, ge=1, description="Runs waiting for a slot.")
+    max_viewers_per_client: int = Field(
+        default=20, ge=1, description="Websocket viewers one client address may hold at once."
+    )
+    watchdog_timeout: float = Field(
+        default=30.0, gt=0, description="Seconds a worker may go silent before it is killed."
+    )
+    # --- cost of a run, at the fastest it is assumed to train (app.limits) ---
+    peak_steps_per_second: float = Field(
+        default=2000.0, gt=0, description="The fastest a run is assumed to train."
+    )
+    max_frame_bytes: int = Field(default=2_000_000, ge=1, description="Bytes of one samples frame.")
+    max_stream_bytes_per_second: float = Field(
+        default=4_000_000, gt=0, description="Bytes of samples frames a run may send a second."
+    )
+    max_frames_per_second: float = Field(
+        default=250, gt=0, description="Frames (metrics, samples, quality) a run may send a second."
+    )
+    max_params_x_batch: float = Field(
+        default=5e9, gt=0, description="Parameters of G and D times the batch size."
+    )
+    max_checkpoint_bytes_per_second: float = Field(
+        default=50e6, gt=0, description="Checkpoint bytes a run may write a second."
+    )
+    max_quality_per_second: float = Field(
+        default=20, gt=0, description="Quality evaluations a run may make a second."
+    )
+
+    @field_validator("token")
+    @classmethod
+    def _empty_token_is_none(cls, v: str | None) -> str | None:
+        return v or None
 
     def gpu_count(self) -> int:
         """GPUs workers may use: the setting, else those visible (no torch import needed)."""
@@ -67,6 +109,12 @@ class Settings(BaseSettings):
         if self.max_concurrent_runs is not None:
             return self.max_concurrent_runs
         return self.gpu_count() or CPU_SLOTS
+
+    def hosts(self) -> list[str]:
+        """Host header values the server answers: the setting, else loopback and the bind host."""
+        if self.allowed_hosts:
+            return self.allowed_hosts
+        return sorted({*LOOPBACK_HOSTS, self.host})
 
     @property
     def cache_dir(self) -> Path:

@@ -1,9 +1,11 @@
 """SQLite history of runs: rows, status transitions, metrics, quality, alerts, sample snapshots.
 
-Writes never touch the event loop: they are queued to one writer thread that commits
-them in batches (every ~0.5 s or ``BATCH_ROWS`` operations, one transaction per batch).
-Reads run in a threadpool on their own connection, after :meth:`Store.sync` so that they
-see every write queued before them. The file is in WAL mode: readers never block the writer.
+Writes never touch the event loop: they are queued to one writer thread
+(:class:`~app.batch_writer.BatchWriter`) that commits them in batches, retrying a failed
+batch until it commits. Reads run in a threadpool on their own connection, after
+:meth:`Store.sync` so that they see every write queued before them. The file is in WAL
+mode: readers never block the writer. ``PRAGMA user_version`` holds the schema version;
+:data:`MIGRATIONS` brings an older file up to date at :meth:`Store.open`.
 
 Retention of sample snapshots: the latest 200 per image run and 50 per point run (a points
 frame with its heat map is ~60 kB of JSON). Everything else is kept until the run is deleted.
@@ -14,24 +16,19 @@ from __future__ import annotations
 import json
 import logging
 import math
-import queue
 import sqlite3
-import threading
-import time
 from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
 from typing import Any, TypeVar
 
+from app.batch_writer import BatchWriter, Op
 from gan_core.events import METRIC_FIELDS
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-Op = Callable[[sqlite3.Connection], None]
 
-FLUSH_SECONDS = 0.5
-BATCH_ROWS = 500
 SYNC_TIMEOUT = 30.0
 KEEP_SAMPLES = {"images": 200, "points": 50}
 JSON_COLUMNS = ("config", "latest_metrics", "latest_quality", "controls")
@@ -56,8 +53,7 @@ CREATE TABLE IF NOT EXISTS status_transitions (
 );
 CREATE INDEX IF NOT EXISTS transitions_run ON status_transitions (run_id);
 CREATE TABLE IF NOT EXISTS metrics (
-    run_id TEXT NOT NULL, step INTEGER NOT NULL, loss_d REAL, loss_g REAL,
-    d_real REAL, d_fake REAL, grad_g REAL, grad_d REAL
+    run_id TEXT NOT NULL, step INTEGER NOT NULL, {metric_columns}
 );
 CREATE INDEX IF NOT EXISTS metrics_run_step ON metrics (run_id, step);
 CREATE TABLE IF NOT EXISTS quality (run_id TEXT NOT NULL, step INTEGER NOT NULL, frame TEXT);
@@ -68,8 +64,30 @@ CREATE TABLE IF NOT EXISTS alerts (
 CREATE INDEX IF NOT EXISTS alerts_run ON alerts (run_id, step);
 CREATE TABLE IF NOT EXISTS samples (run_id TEXT NOT NULL, step INTEGER NOT NULL, frame TEXT);
 CREATE INDEX IF NOT EXISTS samples_run ON samples (run_id, step);
-"""
+""".format(metric_columns=", ".join(f"{name} REAL" for name in METRIC_FIELDS))
 HISTORY_TABLES = ("metrics", "quality", "alerts", "samples")
+
+
+def _create_v1(conn: sqlite3.Connection) -> None:
+    """Version 1: the tables above. A file from before versions existed has them already."""
+    conn.executescript(SCHEMA)
+
+
+# MIGRATIONS[i] brings a file from user_version i to i + 1.
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_create_v1]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def migrate(conn: sqlite3.Connection) -> None:
+    """Bring the file to SCHEMA_VERSION; RuntimeError for a file from a newer ganwatch."""
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version > SCHEMA_VERSION:
+        raise RuntimeError(f"the database has schema version {version}; this ganwatch knows "
+                           f"up to {SCHEMA_VERSION}: upgrade ganwatch or use another GANWATCH_DB")
+    for step in MIGRATIONS[version:]:
+        step(conn)
+        version += 1
+        conn.execute(f"PRAGMA user_version = {version}")
 
 
 def _connect(path: Path) -> sqlite3.Connection:
@@ -103,76 +121,40 @@ def stride_for(count: int, max_points: int) -> int:
 class Store:
     """The run database. ``open()`` before use, ``close()`` to flush and stop the writer."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path,
+                 connect: Callable[[Path], sqlite3.Connection] | None = None) -> None:
         self.path = Path(path)
-        self._ops: queue.SimpleQueue[Op | threading.Event | None] = queue.SimpleQueue()
-        self._writer: threading.Thread | None = None
+        connector = connect or _connect  # tests pass one that fails on purpose
+        self._writer = BatchWriter(lambda: connector(self.path))
+        self._started = False
 
     # --- lifecycle ---
     def open(self) -> None:
-        """Create the schema (WAL mode) and start the writer thread."""
+        """Create or migrate the schema (WAL mode) and start the writer thread."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with closing(_connect(self.path)) as conn:
             conn.execute("PRAGMA journal_mode=WAL")
-            conn.executescript(SCHEMA)
-        self._writer = threading.Thread(target=self._write_loop, name="ganwatch-store", daemon=True)
+            migrate(conn)
         self._writer.start()
+        self._started = True
 
     def close(self) -> None:
         """Commit everything queued, then stop the writer."""
-        if self._writer is None:
-            return
-        self._ops.put(None)
-        self._writer.join(SYNC_TIMEOUT)
-        self._writer = None
+        if self._started:
+            self._writer.close(SYNC_TIMEOUT)
+            self._started = False
 
     def sync(self) -> None:
         """Block until every write queued so far is committed."""
-        if self._writer is None or not self._writer.is_alive():
-            return
-        done = threading.Event()
-        self._ops.put(done)
-        if not done.wait(SYNC_TIMEOUT):
+        if self._started and not self._writer.sync(SYNC_TIMEOUT):
             log.error("store: writer did not catch up within %.0fs", SYNC_TIMEOUT)
 
-    def _write_loop(self) -> None:
-        with closing(_connect(self.path)) as conn:
-            closing_time = False
-            while not closing_time:
-                batch: list[Op] = []
-                barriers: list[threading.Event] = []
-                item = self._ops.get()
-                deadline = time.monotonic() + FLUSH_SECONDS
-                while True:
-                    if item is None:
-                        closing_time = True
-                    elif isinstance(item, threading.Event):
-                        barriers.append(item)
-                    else:
-                        batch.append(item)
-                    if closing_time or barriers or len(batch) >= BATCH_ROWS:
-                        break
-                    try:
-                        item = self._ops.get(timeout=max(0.0, deadline - time.monotonic()))
-                    except queue.Empty:
-                        break
-                self._commit(conn, batch)
-                for barrier in barriers:
-                    barrier.set()
-
-    @staticmethod
-    def _commit(conn: sqlite3.Connection, batch: list[Op]) -> None:
-        if not batch:
-            return
-        try:
-            with conn:  # one transaction
-                for op in batch:
-                    op(conn)
-        except sqlite3.Error:
-            log.exception("store: a batch of %d writes failed and was rolled back", len(batch))
+    def health(self) -> dict[str, Any]:
+        """The writer's state: ``state``, ``pending``, ``last_error``, ``restarts``."""
+        return self._writer.health()
 
     def _write(self, op: Op) -> None:
-        self._ops.put(op)
+        self._writer.write(op)
 
     # --- writes (queued, never blocking) ---
     def insert_run(self, row: dict[str, Any]) -> None:
@@ -199,16 +181,19 @@ class Store:
         """One row per step of a (columnar) metrics frame."""
         columns = [frame["steps"], *(frame[name] for name in METRIC_FIELDS)]
         rows = [(run_id, *values) for values in zip(*columns, strict=True)]
-        sql = "INSERT INTO metrics VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+        sql = (f"INSERT INTO metrics (run_id, step, {', '.join(METRIC_FIELDS)}) "
+               f"VALUES ({', '.join('?' * (2 + len(METRIC_FIELDS)))})")
 
         def op(conn: sqlite3.Connection) -> None:
             conn.executemany(sql, rows)
 
         self._write(op)
 
-    def add_frame(self, table: str, run_id: str, frame: dict[str, Any]) -> None:
-        """A quality, alert or samples frame; samples are pruned to the retention bound."""
-        text = json.dumps(frame)
+    def add_frame(self, table: str, run_id: str, frame: dict[str, Any],
+                  text: str | None = None) -> None:
+        """A quality, alert or samples frame (``text``: its JSON, if the caller has it);
+        samples are pruned to the retention bound."""
+        text = text if text is not None else json.dumps(frame)
         step = frame["step"]
         if table == "alerts":
             sql = "INSERT INTO alerts VALUES (?, ?, ?, ?)"
@@ -309,6 +294,12 @@ class Store:
         out = {name: list(column) for name, column in zip(columns, values, strict=True)}
         out["steps"] = out.pop("step")
         return out
+
+    def last_metrics_step(self, run_id: str) -> int | None:
+        """The newest step of the run's committed metrics, None if it has none."""
+        row = self.read(lambda conn: conn.execute(
+            "SELECT MAX(step) FROM metrics WHERE run_id = ?", (run_id,)).fetchone())
+        return None if row is None or row[0] is None else int(row[0])
 
     def frames(self, table: str, run_id: str, last: int | None = None) -> list[dict[str, Any]]:
         """Quality, alert or samples frames, oldest first (only the ``last`` ones if given)."""

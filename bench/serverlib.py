@@ -56,10 +56,14 @@ class Server:
 
 
 @contextlib.contextmanager
-def running_server(**settings: str) -> Iterator[Server]:
-    """A dashboard server in a subprocess; ``settings`` become GANWATCH_* variables."""
+def running_server(folder: Path | None = None, **settings: str) -> Iterator[Server]:
+    """A dashboard server in a subprocess; ``settings`` become GANWATCH_* variables.
+
+    Its database and runs live in ``folder`` (a temporary one by default): a second
+    server on the same folder finds what the first one left.
+    """
     with tempfile.TemporaryDirectory(prefix="ganwatch-bench-") as tmp:
-        folder = Path(tmp)
+        folder = folder or Path(tmp)
         port = free_port()
         env = {
             **os.environ,
@@ -68,7 +72,7 @@ def running_server(**settings: str) -> Iterator[Server]:
             "GANWATCH_DATA_DIR": str(folder / "data"),
             **{f"GANWATCH_{k.upper()}": v for k, v in settings.items()},
         }
-        log = (folder / "server.log").open("wb")
+        log = (folder / "server.log").open("ab")
         process = subprocess.Popen(
             [sys.executable, "-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
             env=env,

@@ -14,6 +14,7 @@ The classifier trains on first use for a bounded time and is cached in the calle
 
 from __future__ import annotations
 
+import hashlib
 import math
 import os
 import time
@@ -63,7 +64,9 @@ class ImageClassifier(nn.Module):
 def cache_path(sampler: Sampler, cache_dir: Path) -> Path:
     """Where the classifier for ``sampler``'s images is cached."""
     shape = "x".join(str(s) for s in sampler.sample_shape)
-    return Path(cache_dir) / f"classifier-v{_VERSION}-{sampler.name}-{shape}.pt"
+    source = sampler.source
+    tag = f"-{hashlib.sha256(source.encode()).hexdigest()[:12]}" if source else ""
+    return Path(cache_dir) / f"classifier-v{_VERSION}-{sampler.name}-{shape}{tag}.pt"
 
 
 def load_or_train_classifier(

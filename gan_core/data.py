@@ -59,6 +59,7 @@ class Sampler:
     sigma: float | None = None
     bounds: tuple[tuple[float, float], tuple[float, float]] | None = None
     n_classes: int | None = None
+    source: str = ""  # the folder an image set was read from ("" for bundled or synthetic data)
 
     def to(self, device: torch.device) -> Sampler:
         """Move the sampler's tensors to ``device``."""
@@ -142,10 +143,11 @@ class SpiralSampler(Sampler):
 class ImageSampler(Sampler):
     """Uniform draws from a fixed set of labelled images held as one tensor."""
 
-    def __init__(self, name: str, images: Tensor, labels: Tensor) -> None:
+    def __init__(self, name: str, images: Tensor, labels: Tensor, source: str = "") -> None:
         self.name, self.sample_shape = name, tuple(images.shape[1:])
         self.images, self.labels = images, labels  # (N, 1, H, W) in [-1, 1], (N,)
         self.n_classes = 10
+        self.source = source  # where the files came from: two folders, two classifiers
 
     def sample(self, n: int, generator: torch.Generator) -> Tensor:
         idx = torch.randint(
@@ -182,11 +184,11 @@ def read_idx(path: Path, ndim: int) -> Tensor:
         raw = f.read()
     zero, kind, dims_count = struct.unpack(">HBB", raw[:4])
     if zero != 0 or kind != _IDX_UBYTE or dims_count != ndim:
-        raise ValueError(f"{path} is not an IDX file of {ndim}-d unsigned bytes")
+        raise ValueError(f"{path.name} is not an IDX file of {ndim}-d unsigned bytes")
     header = 4 + 4 * ndim
     dims = struct.unpack(f">{ndim}I", raw[4:header])
     if len(raw) - header != math.prod(dims):
-        raise ValueError(f"{path} is truncated: header says {dims}")
+        raise ValueError(f"{path.name} is truncated: header says {dims}")
     return torch.frombuffer(bytearray(raw), dtype=torch.uint8, offset=header).view(*dims)
 
 
@@ -196,7 +198,8 @@ def _load_idx_set(name: str, root: Path) -> ImageSampler:
     if images_path is None or labels_path is None:
         missing = [stem for stem in TRAIN_FILES if find_idx(raw, stem) is None]
         raise DatasetMissing(
-            f"{name}: {', '.join(missing)} not found in {raw.resolve()}/. Put the standard "
+            f"{name}: {', '.join(missing)} not found in the data folder's "
+            f"{TORCHVISION_FOLDER[name]}/raw/. Put the standard "
             f"files {', '.join(IDX_FILES)} (plain or .gz) there, or point GANWATCH_DATA_DIR "
             f"or data_dir at the folder holding {TORCHVISION_FOLDER[name]}/raw. "
             "Nothing is downloaded."
@@ -205,7 +208,7 @@ def _load_idx_set(name: str, root: Path) -> ImageSampler:
     labels = read_idx(labels_path, 1).long()  # (N,)
     if labels.shape[0] != images.shape[0]:
         raise ValueError(f"{name}: {images.shape[0]} images but {labels.shape[0]} labels in {raw}")
-    return ImageSampler(name, images, labels)
+    return ImageSampler(name, images, labels, source=str(root.resolve()))
 
 
 def _load_digits() -> ImageSampler:

@@ -111,20 +111,21 @@ class StatusEvent:
 Event = MetricsEvent | SamplesEvent | QualityEvent | AlertEvent | StatusEvent
 
 
-def _finite(value: Any) -> Any:
-    """NaN and inf are not JSON: a diverged run reports them as null."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, list):
-        return [_finite(v) for v in value]
+def finite(value: Any) -> Any:
+    """``value`` with every NaN and infinity inside it replaced by None: they are not JSON,
+    and a diverged run produces them in losses, points and heat maps alike."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: finite(v) for key, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [finite(v) for v in value]
     return value
 
 
 def to_frame(event: Event) -> dict[str, Any]:
-    """The JSON-ready frame of an event, tagged with the protocol version."""
-    frame = asdict(event)
-    if isinstance(event, MetricsEvent | QualityEvent):
-        frame = {key: _finite(value) for key, value in frame.items()}
+    """The JSON-ready frame of an event (strict JSON: no NaN), tagged with the protocol version."""
+    frame: dict[str, Any] = finite(asdict(event))
     frame["v"] = PROTOCOL_VERSION
     return frame
 

@@ -20,15 +20,24 @@ EventSink = Callable[[str, dict[str, Any]], None]
 
 FINAL_STATUSES: frozenset[str] = frozenset({"completed", "stopped", "failed"})
 
+UNRESPONSIVE = "worker stopped responding"
+"""Failed reason of a run whose worker went silent (or ignored a stop) and was killed."""
+CUT_OFF = "server shut down before the run stopped"
+"""Failed reason of a run whose worker had to be killed because the server was shutting down."""
+
+
+class CommandQueueFull(RuntimeError):
+    """A run's worker has too many undelivered commands: it is not reading them."""
+
 
 @dataclass(frozen=True)
 class Job:
-    """One run handed to a worker: what to train and where its checkpoint lives."""
+    """One run handed to a worker: what to train, where its checkpoints go, what it resumes."""
 
     run_id: str
     config: dict[str, Any]
-    checkpoint_path: str
-    resume: bool = False
+    run_dir: str
+    resume_from: str | None = None
 
 
 def failed_frame(step: int, reason: str) -> dict[str, Any]:
@@ -78,14 +87,22 @@ class Executor(ABC):
 
     @abstractmethod
     def launch(
-        self, run_id: str, config: dict[str, Any], checkpoint_path: Path, resume: bool = False
+        self, run_id: str, config: dict[str, Any], run_dir: Path, resume_from: Path | None = None
     ) -> None:
-        """Start a run now; RuntimeError when no slot is free or the run is already active.
+        """Start a run now, without blocking; RuntimeError when no slot is free or the run is
+        already active.
 
-        Checkpoints go to ``checkpoint_path`` every ``config["checkpoint_every"]`` steps (when
-        > 0) and at the end; ``resume=True`` loads that checkpoint first.
+        Checkpoints go to ``app.checkpoints.checkpoint_path(run_dir, step)`` every
+        ``config["checkpoint_every"]`` steps (when > 0) and when the run completes or is
+        stopped, never from a failed run; only the newest ``app.checkpoints.KEEP`` are kept.
+        ``resume_from`` is a checkpoint file to load first: the run's first status frame
+        then carries that checkpoint's step.
         """
 
     @abstractmethod
     def command(self, run_id: str, command: Command) -> None:
-        """Forward a command to an active run; KeyError when the run is not active."""
+        """Forward a command to an active run, without blocking.
+
+        KeyError when the run is not active; CommandQueueFull when its worker has not taken
+        the commands already sent.
+        """

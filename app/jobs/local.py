@@ -2,82 +2,61 @@
 
 One idle worker is kept warm (torch and gan_core already imported, pinned to the
 GPU the next run would get), so a launch pays neither interpreter start nor the
-torch import. Worker -> server traffic goes over one pipe per worker, read by one
-"pump" thread per worker that calls the sink; commands go the other way over a
-second pipe. Pipes rather than multiprocessing queues: a send is done when it
-returns (no feeder thread whose buffer a dying worker takes with it, so the final
-checkpoint and status frames always arrive in order), and EOF on the pipe is how
-the pump learns that its worker is gone, without polling.
+torch import. The process plumbing (pipes, outbox, pump) is in :mod:`app.jobs.process`;
+this module decides which worker runs what, and when a worker has to die.
+
+A watchdog thread kills a worker that has sent nothing, not even a heartbeat, for
+``watchdog_timeout`` seconds, or whose run has not ended ``stop_timeout`` seconds
+after a stop; its run fails with :data:`~app.jobs.base.UNRESPONSIVE`.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import logging
-import multiprocessing
 import os
-import signal
+import queue
 import threading
 import time
 from dataclasses import dataclass, field
-from multiprocessing.connection import Connection, wait
-from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
-from app.jobs.base import EventSink, Executor, Job, failed_frame, is_final
+from app.jobs.base import (
+    CUT_OFF,
+    UNRESPONSIVE,
+    CommandQueueFull,
+    EventSink,
+    Executor,
+    Job,
+    failed_frame,
+    is_final,
+)
 from app.jobs.gpus import GpuPool, visible_gpus
-from app.jobs.worker import worker_main
+from app.jobs.process import OUTBOX_SIZE, REAP_TIMEOUT, WorkerProcess, cpu_count, death_reason
+from app.jobs.worker import HEARTBEAT_SECONDS
 from gan_core.events import Command
 
 log = logging.getLogger(__name__)
 
-_SPAWN = multiprocessing.get_context("spawn")
 MAX_WARM_FAILURES = 3  # workers dying before they are ready: stop respawning, it is not transient
-REAP_TIMEOUT = 5.0  # seconds a worker may take to exit once its pipe has closed
-
-
-def cpu_count() -> int:
-    """CPUs this process may run on (the affinity mask, not the machine's total)."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-
-
-def death_reason(exitcode: int | None) -> str:
-    """Why a run failed whose worker ended without a final status."""
-    if exitcode is not None and exitcode < 0:
-        try:
-            name = signal.Signals(-exitcode).name
-        except ValueError:
-            name = "signal"
-        return f"worker process died (exit code {exitcode} / {name})"
-    return f"worker process died (exit code {exitcode})"
+KILL_GRACE = 1.0  # seconds from a SIGTERM to the SIGKILL (a stopped process ignores SIGTERM)
 
 
 @dataclass(eq=False)
 class _Worker:
-    process: BaseProcess
-    pid: int
-    events: Connection  # worker -> server
-    commands: Connection  # server -> worker
+    proc: WorkerProcess
     gpu: int | None
     ready: threading.Event = field(default_factory=threading.Event)
-    send_lock: threading.Lock = field(default_factory=threading.Lock)
-    pump: threading.Thread | None = None
     run_id: str | None = None
     step: int = 0
+    launched: float = 0.0  # monotonic; a run's silence counts from here at the earliest
     training: bool = False  # its run has reported metrics
     finished: bool = False  # its run has left the executor
-
-    def send(self, message: Job | Command) -> None:
-        with self.send_lock:
-            try:
-                self.commands.send(message)
-            except OSError:
-                log.debug("worker %d: gone, %r not delivered", self.pid, message)
-
-    def retire(self) -> None:
-        """Closing the command pipe before a job tells an idle worker to exit."""
-        with self.send_lock:
-            self.commands.close()
+    stop_deadline: float | None = None  # a stop was sent; the run must end by then
+    doomed: str | None = None  # being killed; the failed reason of its run, if it has one
+    kill_at: float | None = None  # when the watchdog follows its SIGTERM with a SIGKILL
 
 
 class LocalExecutor(Executor):
@@ -92,14 +71,20 @@ class LocalExecutor(Executor):
         gpus: int = 0,
         warm: bool = True,
         stop_timeout: float = 10.0,
+        watchdog_timeout: float = 30.0,
     ) -> None:
         super().__init__(sink, slots=slots, cache_dir=cache_dir, gpus=gpus)
+        if watchdog_timeout <= HEARTBEAT_SECONDS:
+            raise ValueError(f"watchdog_timeout must exceed the {HEARTBEAT_SECONDS}s heartbeat")
         self._keep_warm = warm
         self._stop_timeout = stop_timeout
+        self._watchdog_timeout = watchdog_timeout
         self._threads = max(1, cpu_count() // slots)
         self._gpus = GpuPool(visible_gpus(gpus, os.environ.get("CUDA_VISIBLE_DEVICES")))
         self._lock = threading.Lock()
         self._state = "new"  # -> "started" -> "closed"
+        self._closed = threading.Event()
+        self._watchdog: threading.Thread | None = None
         self._workers: set[_Worker] = set()
         self._running: dict[str, _Worker] = {}
         self._warm: _Worker | None = None
@@ -107,11 +92,13 @@ class LocalExecutor(Executor):
 
     # --- Executor ---
     def start(self) -> None:
-        """Start the warm worker (when enabled); launches are accepted from now on."""
+        """Start the watchdog and the warm worker (when enabled); launches are accepted now."""
         with self._lock:
             if self._state != "new":
                 raise RuntimeError(f"executor already {self._state}")
             self._state = "started"
+        self._watchdog = threading.Thread(target=self._watch, name="ganwatch-watchdog", daemon=True)
+        self._watchdog.start()
         self._ensure_warm()
 
     def active(self) -> set[str]:
@@ -119,10 +106,14 @@ class LocalExecutor(Executor):
             return set(self._running)
 
     def launch(
-        self, run_id: str, config: dict[str, Any], checkpoint_path: Path, resume: bool = False
+        self, run_id: str, config: dict[str, Any], run_dir: Path, resume_from: Path | None = None
     ) -> None:
-        job = Job(run_id=run_id, config=dict(config), checkpoint_path=str(checkpoint_path),
-                  resume=resume)
+        job = Job(
+            run_id=run_id,
+            config=dict(config),
+            run_dir=str(run_dir),
+            resume_from=None if resume_from is None else str(resume_from),
+        )
         with self._lock:
             if self._state != "started":
                 raise RuntimeError(f"executor is {self._state}, not started")
@@ -131,18 +122,30 @@ class LocalExecutor(Executor):
             if len(self._running) >= self.slots:
                 raise RuntimeError(f"all {self.slots} slots are busy")
             worker = self._take_warm() or self._spawn(self._gpus.least_loaded())
+            # A fresh outbox has room. If the worker died just now, its pump fails the run.
+            worker.proc.send(job)
             worker.run_id = run_id
+            worker.launched = time.monotonic()
             self._gpus.acquire(worker.gpu)
             self._running[run_id] = worker
-        log.info("run %s: launched in worker %d (gpu %s)", run_id, worker.pid,
-                 self._gpus.device_id(worker.gpu))
-        # If the worker died just now, its pump reports the run failed.
-        worker.send(job)
+        log.info(
+            "run %s: launched in worker %d (gpu %s)",
+            run_id,
+            worker.proc.pid,
+            self._gpus.device_id(worker.gpu),
+        )
 
     def command(self, run_id: str, command: Command) -> None:
         with self._lock:
             worker = self._running[run_id]
-        worker.send(command)
+            try:
+                worker.proc.send(command)
+            except queue.Full:
+                raise CommandQueueFull(
+                    f"run {run_id}: {OUTBOX_SIZE} commands not yet taken by its worker"
+                ) from None
+            if command.name == "stop" and worker.stop_deadline is None:
+                worker.stop_deadline = time.monotonic() + self._stop_timeout
 
     def shutdown(self) -> None:
         """Stop running runs gracefully (final checkpoint), then terminate what is left."""
@@ -152,35 +155,45 @@ class LocalExecutor(Executor):
             self._state = "closed"
             self._warm = None
             workers = list(self._workers)
+        # From here on shutdown alone decides the workers' fate (and their runs' reasons).
+        self._closed.set()
+        if self._watchdog is not None:
+            self._watchdog.join()
         for worker in workers:
             if worker.run_id is None:
-                worker.process.terminate()  # idle: holds nothing worth waiting for
+                worker.proc.terminate()  # idle: holds nothing worth waiting for
             else:
-                worker.send(Command("stop"))
+                with contextlib.suppress(queue.Full):  # not reading: terminated below
+                    worker.proc.send(Command("stop"))
         deadline = time.monotonic() + self._stop_timeout
         for worker in workers:
-            _join(worker, deadline - time.monotonic())
+            worker.proc.join(deadline - time.monotonic())
         for worker in workers:
-            if _alive(worker):
-                log.warning("worker %d: no graceful stop in %.1fs, terminating",
-                            worker.pid, self._stop_timeout)
-                worker.process.terminate()
+            if worker.proc.alive():
+                log.warning(
+                    "worker %d: no graceful stop in %.1fs, terminating",
+                    worker.proc.pid,
+                    self._stop_timeout,
+                )
+                with self._lock:
+                    worker.doomed = worker.doomed or CUT_OFF
+                worker.proc.terminate()
         for worker in workers:
-            _join(worker, REAP_TIMEOUT)
-            if _alive(worker):
-                worker.process.kill()
-                _join(worker, REAP_TIMEOUT)
+            worker.proc.join(KILL_GRACE)
+            if worker.proc.alive():
+                worker.proc.kill()
+                worker.proc.join(REAP_TIMEOUT)
 
     # --- for tests and benchmarks ---
     def pid(self, run_id: str) -> int:
         """Process id of the worker executing ``run_id`` (KeyError when not active)."""
         with self._lock:
-            return self._running[run_id].pid
+            return self._running[run_id].proc.pid
 
     def warm_pid(self) -> int | None:
         """Process id of the idle warm worker, if there is one."""
         with self._lock:
-            return None if self._warm is None else self._warm.pid
+            return None if self._warm is None else self._warm.proc.pid
 
     def wait_ready(self, timeout: float) -> bool:
         """Block until a warm worker has finished its imports; False after ``timeout`` s."""
@@ -194,39 +207,33 @@ class LocalExecutor(Executor):
                 time.sleep(min(remaining, 0.05))
         return False
 
+    def disconnect(self, run_id: str) -> None:
+        """Close the command pipe of ``run_id``'s worker, as the death of the server would."""
+        with self._lock:
+            worker = self._running[run_id]
+        worker.proc.close()
+
     # --- workers ---
     def _spawn(self, gpu: int | None) -> _Worker:
-        """Start a worker process and its pump thread (caller holds the lock)."""
-        events_in, events_out = _SPAWN.Pipe(duplex=False)
-        commands_in, commands_out = _SPAWN.Pipe(duplex=False)
-        process = _SPAWN.Process(
-            target=worker_main,
-            args=(events_out, commands_in, self._threads, self._gpus.device_id(gpu),
-                  str(self.cache_dir)),
-            name="ganwatch-worker",
-            daemon=True,
+        """Start a worker process and its threads (caller holds the lock)."""
+        proc = WorkerProcess(
+            threads=self._threads, gpu=self._gpus.device_id(gpu), cache_dir=str(self.cache_dir)
         )
-        process.start()
-        # The child has its own copies; ours would keep the pipes open and hide its death.
-        events_out.close()
-        commands_in.close()
-        assert process.pid is not None  # set by start()
-        worker = _Worker(process=process, pid=process.pid, events=events_in,
-                         commands=commands_out, gpu=gpu)
-        worker.pump = threading.Thread(target=self._pump, args=(worker,),
-                                       name=f"ganwatch-pump-{worker.pid}", daemon=True)
+        worker = _Worker(proc=proc, gpu=gpu)
         self._workers.add(worker)
-        worker.pump.start()
+        proc.start(
+            functools.partial(self._on_message, worker), functools.partial(self._on_exit, worker)
+        )
         return worker
 
     def _take_warm(self) -> _Worker | None:
         """The warm worker, if alive and on a GPU as free as any (caller holds the lock)."""
         warm, self._warm = self._warm, None
-        if warm is None or _exited(warm):
+        if warm is None or warm.proc.exited():
             return None
         if self._gpus.is_least_loaded(warm.gpu):
             return warm
-        warm.retire()
+        warm.proc.close()
         return None
 
     def _ensure_warm(self) -> None:
@@ -244,25 +251,60 @@ class LocalExecutor(Executor):
                 return
             self._warm = self._spawn(self._gpus.least_loaded())
 
-    def _pump(self, worker: _Worker) -> None:
-        """Deliver the worker's frames until its pipe closes, then reap it."""
-        try:
-            while True:
-                kind, payload = worker.events.recv()
-                if kind == "ready":
-                    worker.ready.set()
-                    with self._lock:
-                        self._warm_failures = 0
-                else:
-                    self._deliver(worker, payload)
-        except (EOFError, OSError):
-            pass
-        self._reap(worker)
+    def _watch(self) -> None:
+        """Kill workers that went silent or ignored a stop: SIGTERM, then SIGKILL."""
+        tick = min(0.5, self._watchdog_timeout / 4)
+        while not self._closed.wait(tick):
+            now = time.monotonic()
+            with self._lock:
+                hung = [w for w in self._workers if self._hung(w, now)]
+                for worker in hung:
+                    worker.doomed = UNRESPONSIVE
+                    worker.kill_at = now + KILL_GRACE
+                    if self._warm is worker:
+                        self._warm = None  # no launch may take it now
+                overdue = [w for w in self._workers if w.kill_at is not None and w.kill_at <= now]
+                for worker in overdue:
+                    worker.kill_at = None
+            for worker in hung:
+                log.error(
+                    "worker %d (run %s): %s, terminating",
+                    worker.proc.pid,
+                    worker.run_id,
+                    UNRESPONSIVE,
+                )
+                worker.proc.terminate()
+            for worker in overdue:
+                worker.proc.kill()
+
+    def _hung(self, worker: _Worker, now: float) -> bool:
+        """Whether the watchdog must kill ``worker`` now (caller holds the lock)."""
+        if worker.doomed is not None:
+            return False
+        if worker.run_id is None and not worker.ready.is_set():
+            return False  # still starting up: a death there counts as a warm failure instead
+        silent = worker.proc.silent_for(now)
+        if worker.run_id is not None:
+            silent = min(silent, now - worker.launched)
+        if silent > self._watchdog_timeout:
+            return True
+        deadline = worker.stop_deadline
+        return deadline is not None and not worker.finished and now > deadline
+
+    def _on_message(self, worker: _Worker, kind: str, payload: Any) -> None:
+        if kind == "ready":
+            worker.ready.set()
+            with self._lock:
+                self._warm_failures = 0
+        elif kind == "frame":
+            self._deliver(worker, payload)
+        else:
+            log.error("worker %d: unknown message %r", worker.proc.pid, kind)
 
     def _deliver(self, worker: _Worker, frame: dict[str, Any]) -> None:
         run_id = worker.run_id
         if run_id is None:
-            log.error("worker %d: frame without a run: %r", worker.pid, frame.get("type"))
+            log.error("worker %d: frame without a run: %r", worker.proc.pid, frame.get("type"))
             return
         if isinstance(frame.get("step"), int):
             worker.step = frame["step"]
@@ -278,13 +320,8 @@ class LocalExecutor(Executor):
             # Not earlier: the new warm worker's imports would compete with this run's start.
             self._ensure_warm()
 
-    def _reap(self, worker: _Worker) -> None:
-        worker.process.join(REAP_TIMEOUT)
-        if worker.process.exitcode is None:
-            worker.process.kill()
-            worker.process.join()
-        worker.events.close()
-        worker.retire()
+    def _on_exit(self, worker: _Worker) -> None:
+        """The worker has been reaped: forget it, fail its run if it had not ended."""
         with self._lock:
             self._workers.discard(worker)
             if self._warm is worker:
@@ -292,12 +329,14 @@ class LocalExecutor(Executor):
             if not worker.ready.is_set():
                 self._warm_failures += 1
                 if self._warm_failures == MAX_WARM_FAILURES:
-                    log.error("%d workers died before they were ready; not keeping one warm",
-                              MAX_WARM_FAILURES)
+                    log.error(
+                        "%d workers died before they were ready; not keeping one warm",
+                        MAX_WARM_FAILURES,
+                    )
             lost = worker.run_id if not worker.finished else None
             self._release(worker)
         if lost is not None:
-            reason = death_reason(worker.process.exitcode)
+            reason = worker.doomed or death_reason(worker.proc.exitcode)
             log.error("run %s: %s", lost, reason)
             self._emit(lost, failed_frame(worker.step, reason))
         self._ensure_warm()
@@ -315,18 +354,3 @@ class LocalExecutor(Executor):
             self._sink(run_id, frame)
         except Exception:
             log.exception("run %s: the event sink failed on a %s frame", run_id, frame.get("type"))
-
-
-def _exited(worker: _Worker) -> bool:
-    """Whether the process has ended, without reaping it (the pump does that)."""
-    return bool(wait([worker.process.sentinel], 0))
-
-
-def _alive(worker: _Worker) -> bool:
-    """Alive until its pump has reaped it (the pump is the only thread that joins it)."""
-    return worker.pump is not None and worker.pump.is_alive()
-
-
-def _join(worker: _Worker, timeout: float) -> None:
-    if worker.pump is not None:
-        worker.pump.join(max(0.0, timeout))

@@ -3,11 +3,17 @@
 Transport-free on purpose: the local worker process feeds it from pipes, and a
 Ray actor could feed it from its own channels. Importing this module imports
 torch and the whole of gan_core, which is what a warm worker pays in advance.
+
+A checkpoint only ever replaces good state with good state: none is written from a
+failed run, from a state with NaN or infinite values, or once the server is gone.
 """
 
 from __future__ import annotations
 
 import logging
+import math
+import os
+import tempfile
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -15,10 +21,11 @@ from typing import Any
 
 import torch
 
+from app import checkpoints
 from app.jobs.base import FINAL_STATUSES, Job, checkpoint_frame, failed_frame
-from gan_core.checkpoint import load_checkpoint, save_checkpoint
+from gan_core.checkpoint import load_checkpoint
 from gan_core.config import RunConfig
-from gan_core.events import Command, StatusEvent, to_frame
+from gan_core.events import METRIC_FIELDS, Command, MetricsEvent, StatusEvent, to_frame
 from gan_core.trainer import Trainer, torch_threads
 
 log = logging.getLogger(__name__)
@@ -47,52 +54,124 @@ def run_job(job: Job, *, cache_dir: Path, emit: Emit, receive: Receive) -> None:
     """Train ``job`` to its end; every frame goes to ``emit``, the last one a final status.
 
     ``receive`` blocks until the next command for the run; it raises EOFError (or
-    OSError) when the server is gone, which stops the run so its checkpoint is kept.
+    OSError) when the server is gone. The run then stops without another checkpoint:
+    the server can no longer record the steps trained since, and a checkpoint ahead of
+    the stored history would leave a gap in the curve of a resumed run.
     """
     trainer: Trainer | None = None
+    orphaned = threading.Event()
     try:
         config = RunConfig.model_validate(job.config)
         # warm_up gave this worker its share of the cores; an MLP run takes one thread of it.
         torch.set_num_threads(torch_threads(config, torch.get_num_threads()))
-        checkpoint = load_checkpoint(job.checkpoint_path) if job.resume else None
-        trainer = Trainer(config, cache_dir=cache_dir, checkpoint=checkpoint)
+        state = load_checkpoint(job.resume_from) if job.resume_from is not None else None
+        trainer = Trainer(config, cache_dir=cache_dir, checkpoint=state)
         # The trainer blocks inside events() while paused, so commands need their own thread.
         threading.Thread(
-            target=_forward, args=(receive, trainer), name="commands", daemon=True
+            target=_forward, args=(receive, trainer, orphaned), name="commands", daemon=True
         ).start()
-        _drive(trainer, Path(job.checkpoint_path), emit)
+        _drive(trainer, _Checkpointer(trainer, Path(job.run_dir), emit, orphaned), emit)
     except Exception as exc:
         log.exception("run %s failed", job.run_id)
         emit(failed_frame(trainer.step if trainer is not None else 0, summary(exc)))
 
 
-def _forward(receive: Receive, trainer: Trainer) -> None:
+def _forward(receive: Receive, trainer: Trainer, orphaned: threading.Event) -> None:
     while True:
         try:
             command = receive()
         except (EOFError, OSError):
+            orphaned.set()
             trainer.send(Command("stop"))
             return
         trainer.send(command)
 
 
-def _drive(trainer: Trainer, path: Path, emit: Emit) -> None:
+def _drive(trainer: Trainer, checkpointer: _Checkpointer, emit: Emit) -> None:
     every = trainer.config.checkpoint_every
-    last_saved = trainer.step
+    last_due = trainer.step
     for event in trainer.events():
         if isinstance(event, StatusEvent) and event.status in FINAL_STATUSES:
-            # Checkpoint first, so that a run reported stopped always has one.
-            _checkpoint(trainer, path, emit)
+            # Checkpoint first, so that a run reported stopped has one; a failed run's state
+            # is bad (diverged) or unknown (an exception), so its last good checkpoint stays.
+            if event.status != "failed":
+                checkpointer.save()
             emit(to_frame(event))
             return
         emit(to_frame(event))
-        due = every > 0 and trainer.step // every > last_saved // every
+        if isinstance(event, MetricsEvent):
+            checkpointer.check(event)
+        due = every > 0 and trainer.step // every > last_due // every
         if due and trainer.step < trainer.config.steps:
-            _checkpoint(trainer, path, emit)
-            last_saved = trainer.step
+            checkpointer.save()
+            last_due = trainer.step
     raise RuntimeError("the trainer ended without a final status")
 
 
-def _checkpoint(trainer: Trainer, path: Path, emit: Emit) -> None:
-    save_checkpoint(trainer.state_dict(), path)
-    emit(checkpoint_frame(trainer.step, path))
+class _Checkpointer:
+    """Writes the run's numbered checkpoints, when its state is worth keeping."""
+
+    def __init__(
+        self, trainer: Trainer, run_dir: Path, emit: Emit, orphaned: threading.Event
+    ) -> None:
+        self._trainer = trainer
+        self._run_dir = run_dir
+        self._emit = emit
+        self._orphaned = orphaned
+        self._bad_metrics = False
+
+    def check(self, metrics: MetricsEvent) -> None:
+        """Note a non-finite figure: the trainer's divergence check only follows the frame."""
+        values = (v for name in METRIC_FIELDS for v in getattr(metrics, name))
+        if not all(math.isfinite(v) for v in values):
+            self._bad_metrics = True
+
+    def save(self) -> None:
+        """Write a checkpoint of the current step, prune old ones, emit its frame."""
+        step = self._trainer.step
+        if self._orphaned.is_set():
+            log.info("step %d: not checkpointed, the server is gone", step)
+            return
+        state = self._trainer.state_dict()
+        if self._bad_metrics or not _finite(state):
+            log.warning("step %d: not checkpointed, the state has NaN or infinite values", step)
+            return
+        path = checkpoints.checkpoint_path(self._run_dir, step)
+        _write(state, path)
+        checkpoints.prune(self._run_dir)
+        self._emit(checkpoint_frame(step, path))
+
+
+def _finite(value: Any) -> bool:
+    """Whether every float (tensor) in a nested state dict is free of NaN and infinities."""
+    if isinstance(value, torch.Tensor):
+        return not value.is_floating_point() or bool(torch.isfinite(value).all())
+    if isinstance(value, dict):
+        return all(_finite(v) for v in value.values())
+    if isinstance(value, list | tuple):
+        return all(_finite(v) for v in value)
+    return not isinstance(value, float) or math.isfinite(value)
+
+
+def _write(state: dict[str, Any], path: Path) -> None:
+    """Write ``state`` to ``path`` atomically and durably.
+
+    A temporary file in the same folder, fsynced, then renamed: a file under a checkpoint
+    name is always whole, and still there after a power cut once older ones are pruned.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as file:
+            torch.save(state, file)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    folder = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(folder)  # makes the rename itself durable
+    finally:
+        os.close(folder)

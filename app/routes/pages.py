@@ -1,4 +1,4 @@
-"""HTML pages: runs list + launch form, the launch form alone, live run page, compare page.
+"""HTML pages: runs list + launch form, live run page, compare page.
 
 The pages are thin shells: everything they show comes from the REST API and the
 websockets, so a page and a script see the same data. Plotly.js comes from the
@@ -17,12 +17,15 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from app import lifecycle
+
 TEMPLATES = Jinja2Templates(directory=Path(__file__).resolve().parents[2] / "templates")
 PLOTLY_JS = Path(str(files("plotly") / "package_data" / "plotly.min.js"))
 PLOTLY_VERSION = version("plotly")
 # Pages ask for plotly.min.js?v=<version>, so a browser may keep it until plotly is upgraded.
 VENDOR_CACHE = "public, max-age=31536000, immutable"
 TEMPLATES.env.globals["plotly_version"] = PLOTLY_VERSION
+TEMPLATES.env.globals["lifecycle"] = lifecycle.as_json()
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
@@ -50,12 +53,6 @@ def plotly_js(request: Request) -> Response:
 def runs_page(request: Request) -> HTMLResponse:
     """Runs list (live over /ws/runs) and the launch form generated from RunConfig's schema."""
     return TEMPLATES.TemplateResponse(request, "index.html", {"page": "runs"})
-
-
-@router.get("/new", response_class=HTMLResponse)
-def new_run_page(request: Request) -> HTMLResponse:
-    """The launch form alone; ``?clone=<id>`` pre-fills it from that run's config."""
-    return TEMPLATES.TemplateResponse(request, "new.html", {"page": "new"})
 
 
 @router.get("/runs/{run_id}", response_class=HTMLResponse)

@@ -1,27 +1,20 @@
-"""Read-only catalogue: presets, datasets, the RunConfig JSON schema, and health."""
+"""Read-only catalogue: presets, datasets and the RunConfig JSON schema."""
 
 from __future__ import annotations
 
 import asyncio
-from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 from fastapi import APIRouter
 
-from app.deps import RunManagerDep, SettingsDep
-from app.schemas import DatasetsPublic, Health, PresetsPublic
+from app.deps import SettingsDep, TokenDep
+from app.schemas import DatasetsPublic, PresetsPublic, errors
 from gan_core.catalog import dataset_catalog
 from gan_core.config import RunConfig
 from gan_core.presets import PRESET_DESCRIPTIONS, PRESETS, preset_config
 
-router = APIRouter(prefix="/api", tags=["catalogue"])
-
-
-def app_version() -> str:
-    try:
-        return version("ganwatch")
-    except PackageNotFoundError:
-        return "unknown"
+router = APIRouter(prefix="/api", tags=["catalogue"], dependencies=[TokenDep],
+                   responses=errors())
 
 
 @router.get("/presets", response_model=PresetsPublic)
@@ -42,14 +35,7 @@ async def list_datasets(settings: SettingsDep) -> Any:
     return {"data": data, "count": len(data)}
 
 
-@router.get("/config-schema")
+@router.get("/config-schema", response_model=dict[str, Any])
 async def config_schema() -> dict[str, Any]:
     """RunConfig's JSON schema: groups, descriptions, bounds, enums and defaults."""
     return RunConfig.model_json_schema()
-
-
-@router.get("/health", response_model=Health)
-async def health(manager: RunManagerDep) -> Any:
-    running, queued = manager.counts()
-    return {"status": "ok", "runs_running": running, "runs_queued": queued,
-            "version": app_version()}

@@ -11,35 +11,41 @@ from fastapi import APIRouter, Body, HTTPException, Query, Response, status
 from fastapi.responses import FileResponse
 
 from app.deps import RunManagerDep, SettingsDep, TokenDep
-from app.manager import RunConflict, RunNotFound
+from app.manager import QueueFull, RunConflict, RunNotFound
 from app.schemas import (
     RUN_CREATE_SCHEMA,
     ControlsUpdate,
     MetricsHistory,
     RunPublic,
     RunsPublic,
+    errors,
     parse_run_create,
 )
 from gan_core.events import METRIC_FIELDS, RunStatus
 
-router = APIRouter(prefix="/api/runs", tags=["runs"])
+router = APIRouter(prefix="/api/runs", tags=["runs"], dependencies=[TokenDep])
 
 NOT_FOUND = "Run not found"
 CSV_COLUMNS = ("step", *METRIC_FIELDS)
+MAX_OFFSET = 2**53  # past any count SQLite holds, inside its 64-bit integers
 
 
 async def _call(action: Any) -> Any:
-    """Await a manager call, mapping its errors to 404 / 409."""
+    """Await a manager call, mapping its errors to 404 / 409 / 429."""
     try:
         return await action
     except RunNotFound:
         raise HTTPException(status.HTTP_404_NOT_FOUND, NOT_FOUND) from None
     except RunConflict as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
+    except QueueFull as exc:
+        raise HTTPException(status.HTTP_429_TOO_MANY_REQUESTS, str(exc),
+                            headers={"Retry-After": str(exc.retry_after)}) from None
 
 
 @router.post(
-    "", status_code=status.HTTP_201_CREATED, response_model=RunPublic, dependencies=[TokenDep],
+    "", status_code=status.HTTP_201_CREATED, response_model=RunPublic,
+    responses=errors(413, 422, 429, 503),
     openapi_extra={"requestBody": {"required": True,
                                    "content": {"application/json": {"schema": RUN_CREATE_SCHEMA}}}},
 )
@@ -50,51 +56,55 @@ async def create_run(
     config, preset = parse_run_create(body, settings)
     try:
         return manager.create(config, preset)
+    except QueueFull as exc:
+        raise HTTPException(status.HTTP_429_TOO_MANY_REQUESTS, str(exc),
+                            headers={"Retry-After": str(exc.retry_after)}) from None
     except RunConflict as exc:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(exc)) from None
 
 
-@router.get("", response_model=RunsPublic)
+@router.get("", response_model=RunsPublic, responses=errors(422))
 async def list_runs(
     manager: RunManagerDep,
     status_: Annotated[RunStatus | None, Query(alias="status")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> Any:
     """Runs, newest first; ``count`` is the number matching the filter."""
     runs, count = await manager.list_runs(status_, limit, offset)
     return {"data": runs, "count": count}
 
 
-@router.get("/{run_id}", response_model=RunPublic)
+@router.get("/{run_id}", response_model=RunPublic, responses=errors(404))
 async def read_run(run_id: str, manager: RunManagerDep) -> Any:
     return await _call(manager.get(run_id))
 
 
-@router.post("/{run_id}/stop", response_model=RunPublic, dependencies=[TokenDep])
+@router.post("/{run_id}/stop", response_model=RunPublic, responses=errors(404, 409))
 async def stop_run(run_id: str, manager: RunManagerDep) -> Any:
     """Stop a queued run at once, or a running one after its final checkpoint."""
     return await _call(manager.stop(run_id))
 
 
-@router.post("/{run_id}/pause", response_model=RunPublic, dependencies=[TokenDep])
+@router.post("/{run_id}/pause", response_model=RunPublic, responses=errors(404, 409))
 async def pause_run(run_id: str, manager: RunManagerDep) -> Any:
     return await _call(manager.pause(run_id))
 
 
-@router.post("/{run_id}/resume", response_model=RunPublic, dependencies=[TokenDep])
+@router.post("/{run_id}/resume", response_model=RunPublic, responses=errors(404, 409, 429))
 async def resume_run(run_id: str, manager: RunManagerDep) -> Any:
-    """Resume a paused run, or re-queue an interrupted or stopped one from its checkpoint."""
+    """Resume a paused run, or re-queue an interrupted or stopped one from its checkpoint
+    (the newest one whose history the server holds; from the start when there is none)."""
     return await _call(manager.resume(run_id))
 
 
-@router.patch("/{run_id}/controls", response_model=RunPublic, dependencies=[TokenDep])
+@router.patch("/{run_id}/controls", response_model=RunPublic, responses=errors(404, 409, 413, 422))
 async def update_controls(run_id: str, changes: ControlsUpdate, manager: RunManagerDep) -> Any:
     """Change learning rates or freeze a network while the run trains."""
     return await _call(manager.set_controls(run_id, changes.model_dump(exclude_none=True)))
 
 
-@router.delete("/{run_id}", status_code=status.HTTP_204_NO_CONTENT, dependencies=[TokenDep])
+@router.delete("/{run_id}", status_code=status.HTTP_204_NO_CONTENT, responses=errors(404, 409))
 async def delete_run(run_id: str, manager: RunManagerDep) -> Response:
     """Delete a finished run with its history and checkpoint."""
     await _call(manager.delete(run_id))
@@ -102,7 +112,8 @@ async def delete_run(run_id: str, manager: RunManagerDep) -> Response:
 
 
 @router.get("/{run_id}/metrics", response_model=MetricsHistory,
-            responses={200: {"content": {"text/csv": {}}}})
+            responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}},
+                       **errors(404, 422)})
 async def read_metrics(
     run_id: str,
     manager: RunManagerDep,
@@ -121,7 +132,10 @@ async def read_metrics(
                     headers={"Content-Disposition": f'attachment; filename="{run_id}-metrics.csv"'})
 
 
-@router.get("/{run_id}/samples/latest", responses={200: {"content": {"image/png": {}}}})
+@router.get("/{run_id}/samples/latest",
+            responses={200: {"content": {"image/png": {"schema": {"type": "string",
+                                                                   "format": "binary"}}}},
+                       **errors(404, 422)})
 async def read_latest_samples(
     run_id: str,
     manager: RunManagerDep,
@@ -138,12 +152,13 @@ async def read_latest_samples(
     return Response(base64.b64decode(frame["image_png"]), media_type="image/png")
 
 
-@router.get("/{run_id}/checkpoint", response_class=FileResponse)
+@router.get("/{run_id}/checkpoint", response_class=FileResponse,
+            responses={200: {"content": {"application/octet-stream": {
+                "schema": {"type": "string", "format": "binary"}}}}, **errors(404)})
 async def download_checkpoint(run_id: str, manager: RunManagerDep) -> Any:
     """The run's latest checkpoint (a torch file)."""
-    await _call(manager.get(run_id))
-    path = manager.checkpoint_path(run_id)
-    if not path.is_file():
+    path = await _call(manager.latest_checkpoint(run_id))
+    if path is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "No checkpoint")
     return FileResponse(path, media_type="application/octet-stream",
                         filename=f"{run_id}-checkpoint.pt")

@@ -1,6 +1,9 @@
 """Websockets: one run's frames (a snapshot of its history, then live) and the run list.
 
-Handlers stay thin: admit, subscribe to the hub, send, and clean up on disconnect.
+Handlers stay thin: accept, admit, subscribe to the hub, send, and clean up on disconnect.
+A refusal comes after ``accept()``, as a close code the page can act on (a refusal
+before it is, over a real server, only a failed handshake): 1008 foreign Origin or no
+valid ticket, 1013 too many viewers (or too far behind), 4404 unknown run.
 """
 
 from __future__ import annotations
@@ -10,37 +13,43 @@ import contextlib
 import json
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
-from app.deps import HubDep, RunManagerDep, SettingsDep, token_matches
+from app.deps import HubDep, RunManagerDep, SettingsDep, TicketsDep, TokenDep
+from app.guard import origin_allowed
 from app.hub import Hub, HubFull, Message, Subscription
 from app.manager import RunNotFound
+from app.schemas import TicketPublic, errors
 from app.settings import Settings
+from app.tickets import Tickets
 from gan_core.events import METRIC_FIELDS, PROTOCOL_VERSION
 
 router = APIRouter(tags=["stream"])
 
-POLICY_VIOLATION = 1008  # foreign origin or missing token
+POLICY_VIOLATION = 1008  # foreign origin or no valid ticket
 TRY_AGAIN_LATER = 1013  # too many viewers, or this viewer fell too far behind
 NOT_FOUND = 4404
 LIST_SIZE = 100
 
 
-def origin_allowed(ws: WebSocket, settings: Settings) -> bool:
-    """Browsers always send Origin: it must be this server's own host, or an allowed one."""
-    origin = ws.headers.get("origin")
-    if origin is None:
-        return True
-    return urlsplit(origin).netloc == ws.headers.get("host") or origin in settings.allowed_origins
+@router.post("/api/tickets", response_model=TicketPublic, dependencies=[TokenDep],
+             responses=errors(), status_code=201)
+async def issue_ticket(tickets: TicketsDep) -> Any:
+    """A single-use ticket for one websocket (``?ticket=...``), so no token goes in a URL."""
+    return {"ticket": tickets.issue(), "expires_in": tickets.ttl}
 
 
-async def _admitted(ws: WebSocket, settings: Settings) -> bool:
-    if origin_allowed(ws, settings) and token_matches(settings.token, ws.query_params.get("token")):
-        return True
-    await ws.close(code=POLICY_VIOLATION)
-    return False
+async def _admitted(ws: WebSocket, settings: Settings, tickets: Tickets) -> bool:
+    """Accept, then keep the viewer if its Origin is ours and (with a token set) its ticket is."""
+    await ws.accept()
+    if not origin_allowed(ws.headers, settings):
+        await ws.close(code=POLICY_VIOLATION, reason="foreign origin")
+        return False
+    if settings.token is not None and not tickets.redeem(ws.query_params.get("ticket")):
+        await ws.close(code=POLICY_VIOLATION, reason="missing or expired ticket")
+        return False
+    return True
 
 
 @dataclass
@@ -111,31 +120,31 @@ async def _pump(ws: WebSocket, subscription: Subscription, first: dict[str, Any]
             task.result()
 
 
-def _subscribe(hub: Hub, topic: str) -> Subscription | None:
+async def _subscribe(ws: WebSocket, hub: Hub, topic: str) -> Subscription | None:
     try:
-        return hub.subscribe(topic)
+        return hub.subscribe(topic, ws.client.host if ws.client is not None else None)
     except HubFull:
+        await ws.close(code=TRY_AGAIN_LATER, reason="too many viewers")
         return None
 
 
 @router.websocket("/ws/runs/{run_id}")
 async def run_stream(ws: WebSocket, run_id: str, manager: RunManagerDep, hub: HubDep,
-                     settings: SettingsDep) -> None:
+                     settings: SettingsDep, tickets: TicketsDep) -> None:
     """A snapshot of the run (its history), then its live frames."""
-    if not await _admitted(ws, settings):
-        return
-    subscription = _subscribe(hub, run_id)  # before reading the history: no frame falls between
-    if subscription is None:
-        await ws.close(code=TRY_AGAIN_LATER, reason="too many viewers")
+    if not await _admitted(ws, settings, tickets):
         return
     try:
-        try:
-            run = await manager.get(run_id)
-        except RunNotFound:
-            await ws.close(code=NOT_FOUND, reason="Run not found")
-            return
+        run = await manager.get(run_id)
+    except RunNotFound:
+        await ws.close(code=NOT_FOUND, reason="Run not found")
+        return
+    # Subscribed before the history is read: no frame falls between the two.
+    subscription = await _subscribe(ws, hub, run_id)
+    if subscription is None:
+        return
+    try:
         history = await manager.history(run_id)
-        await ws.accept()
         snapshot = {"type": "snapshot", "v": PROTOCOL_VERSION,
                     "run": manager.live_public(run_id) or run, "history": history}
         await _pump(ws, subscription, snapshot, SnapshotMarks.of(history))
@@ -145,17 +154,15 @@ async def run_stream(ws: WebSocket, run_id: str, manager: RunManagerDep, hub: Hu
 
 @router.websocket("/ws/runs")
 async def runs_stream(ws: WebSocket, manager: RunManagerDep, hub: HubDep,
-                      settings: SettingsDep) -> None:
-    """The latest runs, then a frame for every change (and every deletion)."""
-    if not await _admitted(ws, settings):
+                      settings: SettingsDep, tickets: TicketsDep) -> None:
+    """The latest runs and the queue's order, then a frame for every change and deletion."""
+    if not await _admitted(ws, settings, tickets):
         return
-    subscription = _subscribe(hub, "runs")
+    subscription = await _subscribe(ws, hub, "runs")
     if subscription is None:
-        await ws.close(code=TRY_AGAIN_LATER, reason="too many viewers")
         return
     try:
         runs, _ = await manager.list_runs(limit=LIST_SIZE)
-        await ws.accept()
         await _pump(ws, subscription, {"type": "runs", "v": PROTOCOL_VERSION, "data": runs})
     finally:
         hub.unsubscribe(subscription)

@@ -6,14 +6,22 @@ export const COLORS = {
   other: ["#56B4E9", "#CC79A7", "#F0E442", "#000000", "#0072B2", "#E69F00"],
 };
 export const MAX_POINTS = 5000;
+// The run-status vocabulary, as the server defines it (app/lifecycle.py), embedded in every page.
+export const LIFECYCLE = JSON.parse(document.getElementById("lifecycle").textContent);
+// Websocket close codes: refusals that retrying cannot fix, and "busy, come back later".
+const REFUSED = { 1008: "refused (foreign origin or no access)", 4404: "run not found" };
+const BUSY = 1013;
 
 function token() { return localStorage.getItem("ganwatch-token"); }
 
 export async function api(path, { method = "GET", body } = {}) {
+  const used = token();
   const headers = { "Content-Type": "application/json" };
-  if (token()) headers.Authorization = `Bearer ${token()}`;
-  let res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  if (used) headers.Authorization = `Bearer ${used}`;
+  const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   if (res.status === 401) {
+    // Calls made before the token was given retry with it: the page asks only once.
+    if (token() && token() !== used) return api(path, { method, body });
     const given = window.prompt("This ganwatch server needs its access token (GANWATCH_TOKEN):");
     if (given) {
       localStorage.setItem("ganwatch-token", given);
@@ -30,28 +38,36 @@ export async function api(path, { method = "GET", body } = {}) {
   return data;
 }
 
-export function wsUrl(path) {
+// A websocket URL with a fresh single-use ticket: the token itself never goes in a URL.
+export async function wsUrl(path) {
   const proto = location.protocol === "https:" ? "wss:" : "ws:";
-  const t = token();
-  return `${proto}//${location.host}${path}${t ? `?token=${encodeURIComponent(t)}` : ""}`;
+  const { ticket } = await api("/api/tickets", { method: "POST" });
+  return `${proto}//${location.host}${path}?ticket=${encodeURIComponent(ticket)}`;
 }
 
 // A websocket that reconnects with backoff; onFrame gets parsed frames, onState the state.
+// It gives up on a refusal (1008, 4404) and waits longer when the server is busy (1013).
 export function liveSocket(path, onFrame, onState) {
   let delay = 500, closed = false, ws;
-  function open() {
-    ws = new WebSocket(wsUrl(path));
+  function retry(wait) {
+    onState(`reconnecting in ${(wait / 1000).toFixed(1)} s`);
+    setTimeout(open, wait);
+    delay = Math.min(delay * 2, 10000);
+  }
+  async function open() {
+    let url;
+    try { url = await wsUrl(path); } catch (err) { retry(delay); return; }
+    ws = new WebSocket(url);
     ws.onopen = () => { delay = 500; onState("live"); };
     ws.onmessage = (msg) => onFrame(JSON.parse(msg.data));
-    ws.onclose = () => {
+    ws.onclose = (event) => {
       if (closed) return;
-      onState(`reconnecting in ${(delay / 1000).toFixed(1)} s`);
-      setTimeout(open, delay);
-      delay = Math.min(delay * 2, 10000);
+      if (REFUSED[event.code]) { onState(`${REFUSED[event.code]}: not reconnecting`); return; }
+      retry(event.code === BUSY ? Math.max(delay, 5000) * (1 + Math.random()) : delay);
     };
   }
   open();
-  return { close() { closed = true; ws.close(); } };
+  return { close() { closed = true; if (ws) ws.close(); } };
 }
 
 const scripts = new Map();

@@ -1,5 +1,5 @@
 // Runs list (live over /ws/runs) and the launch form, generated from RunConfig's JSON schema.
-import { api, fmt, liveSocket, qualityText } from "./api.js";
+import { api, fmt, LIFECYCLE, liveSocket, qualityText } from "./api.js";
 
 const runs = new Map();
 const selected = new Set();
@@ -18,7 +18,7 @@ function rowFor(run) {
   const tr = document.createElement("tr");
   tr.dataset.id = run.id;
   const m = run.latest_metrics;
-  const live = ["queued", "running", "paused"].includes(run.status);
+  const live = LIFECYCLE.live.includes(run.status);
   const status = run.status === "queued" && run.queue_position ? `queued #${run.queue_position}` : run.status;
   tr.innerHTML = `
     <td><input type="checkbox" class="pick" aria-label="select ${run.id}" ${selected.has(run.id) ? "checked" : ""}></td>
@@ -37,8 +37,11 @@ function rowFor(run) {
   const stop = tr.querySelector(".stop");
   if (stop) stop.onclick = () => api(`/api/runs/${run.id}/stop`, { method: "POST" }).catch(alertError);
   const del = tr.querySelector(".delete");
-  if (del) del.onclick = () => api(`/api/runs/${run.id}`, { method: "DELETE" })
-    .then(() => { runs.delete(run.id); renderRuns(); }).catch(alertError);
+  if (del) del.onclick = () => {
+    if (!window.confirm(`Delete run ${run.id} with its history and checkpoints? This cannot be undone.`)) return;
+    api(`/api/runs/${run.id}`, { method: "DELETE" })
+      .then(() => { runs.delete(run.id); renderRuns(); }).catch(alertError);
+  };
   return tr;
 }
 
@@ -48,6 +51,10 @@ liveSocket("/ws/runs", (frame) => {
   if (frame.type === "runs") { runs.clear(); frame.data.forEach((r) => runs.set(r.id, r)); }
   else if (frame.type === "run") runs.set(frame.run.id, frame.run);
   else if (frame.type === "deleted") runs.delete(frame.id);
+  else if (frame.type === "positions") {
+    const place = new Map(frame.queue.map((id, i) => [id, i + 1]));
+    for (const run of runs.values()) run.queue_position = place.get(run.id) ?? null;
+  }
   renderRuns();
 }, () => {});
 

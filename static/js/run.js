@@ -1,9 +1,9 @@
 // The live run page: every plot is fed by /ws/runs/{id} (a snapshot, then live frames).
-import { api, COLORS, CONFIG, fmt, LAYOUT, liveSocket, loadScript, MAX_POINTS } from "./api.js";
+import { api, COLORS, CONFIG, fmt, LAYOUT, LIFECYCLE, liveSocket, loadScript, MAX_POINTS } from "./api.js";
 
 const runId = document.querySelector("[data-run-id]").dataset.runId;
 const PLOTLY = "/static/vendor/plotly.min.js";
-const FINAL = ["completed", "stopped", "failed", "interrupted"];
+const FINAL = LIFECYCLE.terminal;
 const KEYS = ["steps", "loss_d", "loss_g", "d_real", "d_fake"];
 const state = { run: null, metrics: null, quality: [], alerts: [], images: [], points: null, status: null };
 let dirty = false, stride = 1, pending = 0;
@@ -102,8 +102,11 @@ function draw() {
   document.getElementById("rate").textContent = live && state.rate ? fmt(state.rate, 0) : "–";
   document.getElementById("eta").textContent = live && state.rate ? `${Math.round((total - step) / state.rate)} s` : "–";
   document.getElementById("pause").textContent = state.status === "paused" ? "Resume" : "Pause";
-  for (const id of ["pause", "stop", "lr-g", "lr-d", "freeze-g", "freeze-d"])
-    document.getElementById(id).disabled = FINAL.includes(state.status);
+  const allowed = (action) => LIFECYCLE.actions[action].includes(state.status);
+  document.getElementById("pause").disabled = !allowed(state.status === "paused" ? "resume" : "pause");
+  document.getElementById("stop").disabled = !allowed("stop");
+  for (const id of ["lr-g", "lr-d", "freeze-g", "freeze-d"])
+    document.getElementById(id).disabled = !allowed("controls");
   if (!window.Plotly) { dirty = true; return; }  // not started yet: plot once it is
   drawLosses(m);
   drawProbabilities(m);

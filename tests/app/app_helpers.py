@@ -9,10 +9,11 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from app import lifecycle
 from app.settings import Settings
 
 TIMEOUT = 90.0  # seconds: generous for a shared machine, but every wait ends
-FINAL = ("completed", "stopped", "failed", "interrupted")
+FINAL = tuple(lifecycle.TERMINAL)
 LONG = 1_000_000  # steps: a run that only ends when told to (under max_steps set below)
 
 def tiny(steps: int = 200, **overrides: Any) -> dict[str, Any]:
@@ -27,7 +28,10 @@ def tiny(steps: int = 200, **overrides: Any) -> dict[str, Any]:
 def make_settings(root: Path, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "db": root / "ganwatch.db", "runs_dir": root / "runs", "data_dir": root / "data",
-        "max_concurrent_runs": 2, "max_steps": LONG, "stop_timeout": 20.0, **overrides,
+        "max_concurrent_runs": 2, "max_steps": LONG, "stop_timeout": 20.0,
+        "allowed_hosts": ["testserver", "127.0.0.1", "localhost"],
+        # the rate tiny runs train at here, so the cost limits admit their dense reporting
+        "peak_steps_per_second": 300.0, **overrides,
     }
     return Settings(**values)
 

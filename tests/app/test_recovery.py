@@ -9,6 +9,7 @@ from pathlib import Path
 from app_helpers import FINAL, LONG, launch, make_settings, tiny, wait_run
 from fastapi.testclient import TestClient
 
+from app.checkpoints import checkpoints
 from app.main import create_app
 
 
@@ -49,12 +50,19 @@ def test_a_restart_keeps_history_and_resumes_from_the_checkpoint(tmp_path: Path)
         assert steps == list(range(1, stopped["step"] + 1))  # continued, no gap, no repeat
 
 
-def test_an_interrupted_run_without_checkpoint_cannot_resume(tmp_path: Path) -> None:
+def test_an_interrupted_run_without_checkpoint_resumes_from_the_start(tmp_path: Path) -> None:
     settings = make_settings(tmp_path)
     with TestClient(create_app(settings)) as client:
         rid = launch(client, tiny(steps=LONG))["id"]
         wait_run(client, rid, lambda r: r["step"] >= 10)
-    (settings.runs_dir / rid / "checkpoint.pt").unlink()
+    for _, path in checkpoints(settings.runs_dir / rid):
+        path.unlink()
     with TestClient(create_app(settings)) as client:
-        response = client.post(f"/api/runs/{rid}/resume")
-        assert response.status_code == 409 and "checkpoint" in response.json()["detail"]
+        resumed = client.post(f"/api/runs/{rid}/resume")
+        assert resumed.status_code == 200 and resumed.json()["step"] == 0
+        assert client.get(f"/api/runs/{rid}/metrics").json()["steps"][:1] in ([], [1])
+        wait_run(client, rid, lambda r: r["status"] == "running" and r["step"] >= 20)
+        client.post(f"/api/runs/{rid}/stop")
+        stopped = wait_run(client, rid, lambda r: r["status"] in FINAL)
+        steps = client.get(f"/api/runs/{rid}/metrics").json()["steps"]
+        assert steps == list(range(1, stopped["step"] + 1))

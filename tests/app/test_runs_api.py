@@ -138,19 +138,27 @@ def test_a_completed_run_cannot_be_paused_or_resumed(client: TestClient) -> None
     assert client.post(f"/api/runs/{run['id']}/stop").status_code == 409
 
 
-def test_a_token_guards_every_mutating_call(tmp_path: Path) -> None:
+def test_a_token_guards_every_api_call_but_health(tmp_path: Path) -> None:
     with TestClient(create_app(make_settings(tmp_path, token="s3cret"))) as client:
         assert client.post("/api/runs", json=tiny()).status_code == 401
         wrong = {"Authorization": "Bearer nope"}
         assert client.post("/api/runs", json=tiny(), headers=wrong).status_code == 401
         auth = {"Authorization": "Bearer s3cret"}
         run = client.post("/api/runs", json=tiny(steps=LONG), headers=auth).json()
-        assert client.get(f"/api/runs/{run['id']}").status_code == 200  # reads stay open
+        for path in ("", f"/{run['id']}", f"/{run['id']}/metrics", f"/{run['id']}/checkpoint",
+                     f"/{run['id']}/samples/latest"):
+            assert client.get(f"/api/runs{path}").status_code == 401, path
+        for path in ("/api/presets", "/api/datasets", "/api/config-schema"):
+            assert client.get(path).status_code == 401, path
+            assert client.get(path, headers=auth).status_code == 200, path
+        assert client.get(f"/api/runs/{run['id']}", headers=auth).status_code == 200
+        assert client.get("/api/health").status_code == 200
         for method, path in [("post", "stop"), ("post", "pause"), ("post", "resume")]:
             assert client.request(method, f"/api/runs/{run['id']}/{path}").status_code == 401
         assert client.patch(f"/api/runs/{run['id']}/controls", json={}).status_code == 401
         assert client.delete(f"/api/runs/{run['id']}").status_code == 401
         assert client.post(f"/api/runs/{run['id']}/stop", headers=auth).status_code == 200
+        client.headers.update(auth)
         wait_run(client, run["id"], lambda r: r["status"] in FINAL)
 
 

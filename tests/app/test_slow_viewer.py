@@ -26,7 +26,9 @@ def serving(root: Path) -> Iterator[str]:
     """The app on a real uvicorn server on a free local port; its address."""
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(create_app(make_settings(root)), log_level="warning"))
+    # big frames on purpose, over the default stream limit: the point is to swamp a viewer
+    settings = make_settings(root, max_stream_bytes_per_second=2e7)
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), log_level="warning"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + TIMEOUT

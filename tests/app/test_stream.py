@@ -98,22 +98,33 @@ def test_the_run_list_stream_follows_changes(client: TestClient) -> None:
 
 def test_foreign_origins_and_unknown_runs_are_refused(client: TestClient) -> None:
     with pytest.raises(WebSocketDisconnect) as refused:
-        with client.websocket_connect("/ws/runs", headers={"origin": "http://evil.example"}):
-            pass
+        with client.websocket_connect("/ws/runs", headers={"origin": "http://evil.example"}) as ws:
+            ws.receive_json()
     assert refused.value.code == 1008
     with client.websocket_connect("/ws/runs", headers={"origin": "http://testserver"}) as ws:
         assert ws.receive_json()["type"] == "runs"
     with pytest.raises(WebSocketDisconnect) as missing:
-        with client.websocket_connect("/ws/runs/nope"):
-            pass
+        with client.websocket_connect("/ws/runs/nope") as ws:
+            ws.receive_json()
     assert missing.value.code == 4404
 
 
 def test_websockets_need_the_token_when_one_is_set(tmp_path: Path) -> None:
     with TestClient(create_app(make_settings(tmp_path, token="s3cret"))) as client:
         with pytest.raises(WebSocketDisconnect) as refused:
-            with client.websocket_connect("/ws/runs"):
-                pass
+            with client.websocket_connect("/ws/runs") as ws:
+                ws.receive_json()
         assert refused.value.code == 1008
-        with client.websocket_connect("/ws/runs?token=s3cret") as ws:
+        with pytest.raises(WebSocketDisconnect) as in_url:  # the token itself is no ticket
+            with client.websocket_connect("/ws/runs?ticket=s3cret") as ws:
+                ws.receive_json()
+        assert in_url.value.code == 1008
+        assert client.post("/api/tickets").status_code == 401
+        auth = {"Authorization": "Bearer s3cret"}
+        ticket = client.post("/api/tickets", headers=auth).json()["ticket"]
+        with client.websocket_connect(f"/ws/runs?ticket={ticket}") as ws:
             assert ws.receive_json()["type"] == "runs"
+        with pytest.raises(WebSocketDisconnect) as reused:  # single use
+            with client.websocket_connect(f"/ws/runs?ticket={ticket}") as ws:
+                ws.receive_json()
+        assert reused.value.code == 1008

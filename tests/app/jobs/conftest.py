@@ -25,10 +25,13 @@ def frames() -> Frames:
 
 
 @pytest.fixture(scope="module")
-def shared_executor(frames: Frames, tmp_path_factory: pytest.TempPathFactory,
-                    ) -> Iterator[LocalExecutor]:
-    executor = LocalExecutor(frames, slots=2, cache_dir=tmp_path_factory.mktemp("cache"),
-                             stop_timeout=20.0)
+def shared_executor(
+    frames: Frames,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[LocalExecutor]:
+    executor = LocalExecutor(
+        frames, slots=2, cache_dir=tmp_path_factory.mktemp("cache"), stop_timeout=20.0
+    )
     executor.start()
     yield executor
     executor.shutdown()
@@ -47,5 +50,6 @@ def executor(shared_executor: LocalExecutor, frames: Frames) -> Iterator[LocalEx
 
 
 @pytest.fixture
-def checkpoint(tmp_path: Path) -> Path:
-    return tmp_path / "run" / "checkpoint.pt"
+def run_dir(tmp_path: Path) -> Path:
+    """Where a test's run writes its checkpoints (created by the worker)."""
+    return tmp_path / "run"

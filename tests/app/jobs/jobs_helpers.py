@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
 import threading
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+from app import checkpoints
 from app.jobs.base import is_final
 from gan_core.presets import preset_config
 
@@ -16,11 +21,21 @@ TIMEOUT = 90.0  # generous: the machine is shared, but every wait ends
 
 def tiny(steps: int = 60, **overrides: Any) -> dict[str, Any]:
     """A ring-8 run that trains in well under a second."""
-    config = preset_config("ring-8", {
-        "steps": steps, "g_hidden": 32, "d_hidden": 32, "batch_size": 64, "metrics_every": 10,
-        "samples_every": 100_000, "quality_every": 100_000, "heatmap_size": 8,
-        "checkpoint_every": 0, **overrides,
-    })
+    config = preset_config(
+        "ring-8",
+        {
+            "steps": steps,
+            "g_hidden": 32,
+            "d_hidden": 32,
+            "batch_size": 64,
+            "metrics_every": 10,
+            "samples_every": 100_000,
+            "quality_every": 100_000,
+            "heatmap_size": 8,
+            "checkpoint_every": 0,
+            **overrides,
+        },
+    )
     return config.model_dump()
 
 
@@ -44,10 +59,12 @@ class Frames:
         with self._cond:
             return list(self._frames.get(run_id, []))
 
-    def wait_for(self, run_id: str, done: Callable[[list[Frame]], bool],
-                 timeout: float = TIMEOUT) -> list[Frame]:
+    def wait_for(
+        self, run_id: str, done: Callable[[list[Frame]], bool], timeout: float = TIMEOUT
+    ) -> list[Frame]:
         """The run's frames once ``done`` holds for them; fails after ``timeout`` seconds, or
         at once if the run has ended without it."""
+
         def settled() -> bool:
             frames = self._frames.get(run_id, [])
             return done(frames) or any(is_final(f) for f in frames)
@@ -60,9 +77,9 @@ class Frames:
             raise AssertionError(f"run {run_id}: not seen within {timeout}s; frames {seen}")
         return frames
 
-    def final(self, run_id: str) -> list[Frame]:
+    def final(self, run_id: str, timeout: float = TIMEOUT) -> list[Frame]:
         """All frames of the run once its final status has arrived."""
-        return self.wait_for(run_id, lambda frames: any(is_final(f) for f in frames))
+        return self.wait_for(run_id, lambda frames: any(is_final(f) for f in frames), timeout)
 
     def metrics(self, run_id: str, count: int = 1) -> list[Frame]:
         """The run's metrics frames once there are at least ``count``."""
@@ -76,3 +93,23 @@ def only(frames: list[Frame], kind: str) -> list[Frame]:
 
 def statuses(frames: list[Frame]) -> list[str]:
     return [f["status"] for f in only(frames, "status")]
+
+
+def on_disk(run_dir: Path) -> list[int]:
+    """Steps of the run's checkpoint files, oldest first."""
+    return [step for step, _ in checkpoints.checkpoints(run_dir)]
+
+
+def gone(pid: int) -> bool:
+    """Whether the process has exited and been reaped (not even a zombie left)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+def resume_process(pid: int) -> None:
+    """SIGCONT a process a test stopped, if it is still there."""
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGCONT)

@@ -9,8 +9,9 @@ import time
 from pathlib import Path
 
 import pytest
-from jobs_helpers import TIMEOUT, Frame, Frames, new_run_id, only, statuses, tiny
+from jobs_helpers import TIMEOUT, Frame, Frames, new_run_id, on_disk, only, statuses, tiny
 
+from app.checkpoints import checkpoint_path
 from app.jobs.local import LocalExecutor
 from gan_core.checkpoint import load_checkpoint
 from gan_core.events import Command
@@ -21,16 +22,16 @@ LONG = 1_000_000  # steps: runs that only end when told to
 def after_last(frames: list[Frame], status: str) -> list[Frame]:
     """The frames that follow the last status frame with ``status``."""
     marks = [i for i, f in enumerate(frames) if f["type"] == "status" and f["status"] == status]
-    return frames[marks[-1] + 1:] if marks else []
+    return frames[marks[-1] + 1 :] if marks else []
 
 
 def test_a_run_streams_its_frames_and_completes_with_checkpoints(
-    executor: LocalExecutor, frames: Frames, checkpoint: Path
+    executor: LocalExecutor, frames: Frames, run_dir: Path
 ) -> None:
     assert executor.wait_ready(TIMEOUT)
     warm = executor.warm_pid()
     run = new_run_id()
-    executor.launch(run, tiny(steps=60, checkpoint_every=20), checkpoint)
+    executor.launch(run, tiny(steps=60, checkpoint_every=20), run_dir)
     assert executor.pid(run) == warm  # the warm worker took the run
     got = frames.final(run)
     first, last = got[0], got[-1]
@@ -38,18 +39,20 @@ def test_a_run_streams_its_frames_and_completes_with_checkpoints(
     assert first["config"]["steps"] == 60 and first["config"]["dataset"] == "ring-8"
     assert [f["step"] for f in only(got, "metrics")] == [10, 20, 30, 40, 50, 60]
     assert [f["step"] for f in only(got, "checkpoint")] == [20, 40, 60]
-    assert got[-2] == {"type": "checkpoint", "v": 1, "step": 60, "path": str(checkpoint)}
+    final = checkpoint_path(run_dir, 60)
+    assert got[-2] == {"type": "checkpoint", "v": 1, "step": 60, "path": str(final)}
     assert last["type"] == "status" and last["status"] == "completed" and last["step"] == 60
-    assert load_checkpoint(checkpoint)["step"] == 60
+    assert load_checkpoint(final)["step"] == 60
+    assert on_disk(run_dir) == [40, 60]
     assert all(json.loads(json.dumps(f)) == f for f in got)
     assert run not in executor.active()
 
 
 def test_pause_resume_set_lr_and_freeze_reach_the_running_trainer(
-    executor: LocalExecutor, frames: Frames, checkpoint: Path
+    executor: LocalExecutor, frames: Frames, run_dir: Path
 ) -> None:
     run = new_run_id()
-    executor.launch(run, tiny(steps=LONG), checkpoint)
+    executor.launch(run, tiny(steps=LONG), run_dir)
     before = frames.metrics(run, 2)
     executor.command(run, Command("pause"))
     got = frames.wait_for(run, lambda fs: "paused" in statuses(fs))
@@ -66,9 +69,12 @@ def test_pause_resume_set_lr_and_freeze_reach_the_running_trainer(
     assert all(m["lr_g"] == 2e-3 for m in before)
     assert all(m["lr_g"] == 1e-4 and m["lr_d"] == 2e-3 for m in resumed)
     # A metrics frame may straddle the pause: only the steps after it ran with D frozen.
-    after = [(s, gd, gg) for m in resumed
-             for s, gd, gg in zip(m["steps"], m["grad_d"], m["grad_g"], strict=True)
-             if s > paused_at]
+    after = [
+        (s, gd, gg)
+        for m in resumed
+        for s, gd, gg in zip(m["steps"], m["grad_d"], m["grad_g"], strict=True)
+        if s > paused_at
+    ]
     assert len(after) >= 10
     assert all(gd == 0 and gg > 0 for _, gd, gg in after)
     executor.command(run, Command("stop"))
@@ -77,39 +83,40 @@ def test_pause_resume_set_lr_and_freeze_reach_the_running_trainer(
 
 
 def test_stop_keeps_a_checkpoint_and_resume_continues_from_its_step(
-    executor: LocalExecutor, frames: Frames, checkpoint: Path
+    executor: LocalExecutor, frames: Frames, run_dir: Path
 ) -> None:
     run = new_run_id()
-    executor.launch(run, tiny(steps=LONG), checkpoint)
+    executor.launch(run, tiny(steps=LONG), run_dir)
     frames.metrics(run, 2)
     executor.command(run, Command("stop"))
     got = frames.final(run)
     stopped = got[-1]
     assert stopped["status"] == "stopped" and stopped["step"] >= 20
-    assert got[-2] == {"type": "checkpoint", "v": 1, "step": stopped["step"],
-                       "path": str(checkpoint)}
     step = stopped["step"]
-    assert load_checkpoint(checkpoint)["step"] == step
+    stop_file = checkpoint_path(run_dir, step)
+    assert got[-2] == {"type": "checkpoint", "v": 1, "step": step, "path": str(stop_file)}
+    assert load_checkpoint(stop_file)["step"] == step
 
     resumed = new_run_id()
-    executor.launch(resumed, tiny(steps=step + 30), checkpoint, resume=True)
+    executor.launch(resumed, tiny(steps=step + 30), run_dir, resume_from=stop_file)
     got = frames.final(resumed)
-    assert got[0]["status"] == "running" and got[0]["step"] == step
+    assert got[0]["status"] == "running" and got[0]["step"] == step  # the server relies on it
     assert only(got, "metrics")[0]["steps"][0] == step + 1
     assert got[-1]["status"] == "completed" and got[-1]["step"] == step + 30
-    assert load_checkpoint(checkpoint)["step"] == step + 30
+    assert load_checkpoint(checkpoint_path(run_dir, step + 30))["step"] == step + 30
+    assert on_disk(run_dir) == [step, step + 30]
 
 
 def test_a_killed_worker_fails_only_its_run_and_the_executor_carries_on(
     executor: LocalExecutor, frames: Frames, tmp_path: Path
 ) -> None:
     victim, survivor = new_run_id(), new_run_id()
-    executor.launch(victim, tiny(steps=LONG), tmp_path / "victim.pt")
-    executor.launch(survivor, tiny(steps=LONG), tmp_path / "survivor.pt")
+    executor.launch(victim, tiny(steps=LONG), tmp_path / "victim")
+    executor.launch(survivor, tiny(steps=LONG), tmp_path / "survivor")
     with pytest.raises(RuntimeError, match="slots"):
-        executor.launch(new_run_id(), tiny(), tmp_path / "third.pt")
+        executor.launch(new_run_id(), tiny(), tmp_path / "third")
     with pytest.raises(RuntimeError, match="already active"):
-        executor.launch(victim, tiny(), tmp_path / "again.pt")
+        executor.launch(victim, tiny(), tmp_path / "again")
     frames.metrics(victim, 1)
     frames.metrics(survivor, 1)
 
@@ -130,12 +137,12 @@ def test_a_killed_worker_fails_only_its_run_and_the_executor_carries_on(
     assert frames.final(survivor)[-1]["status"] == "stopped"
 
     later = new_run_id()
-    executor.launch(later, tiny(steps=30), tmp_path / "later.pt")
+    executor.launch(later, tiny(steps=30), tmp_path / "later")
     assert frames.final(later)[-1]["status"] == "completed"
 
 
 def test_a_dead_warm_worker_is_replaced(
-    executor: LocalExecutor, frames: Frames, checkpoint: Path
+    executor: LocalExecutor, frames: Frames, run_dir: Path
 ) -> None:
     assert executor.wait_ready(TIMEOUT)
     dead = executor.warm_pid()
@@ -148,7 +155,7 @@ def test_a_dead_warm_worker_is_replaced(
     assert replacement not in (None, dead)
     assert executor.wait_ready(TIMEOUT)
     run = new_run_id()
-    executor.launch(run, tiny(steps=20), checkpoint)
+    executor.launch(run, tiny(steps=20), run_dir)
     assert executor.pid(run) == replacement
     assert frames.final(run)[-1]["status"] == "completed"
 
@@ -161,7 +168,7 @@ def test_no_worker_warms_up_while_every_slot_trains(tmp_path: Path) -> None:
         assert executor.wait_ready(TIMEOUT)
         first = executor.warm_pid()
         run = new_run_id()
-        executor.launch(run, tiny(steps=LONG), tmp_path / "ck.pt")
+        executor.launch(run, tiny(steps=LONG), tmp_path / "run")
         frames.metrics(run, 3)
         assert executor.pid(run) == first and executor.warm_pid() is None
         executor.command(run, Command("stop"))
@@ -170,3 +177,20 @@ def test_no_worker_warms_up_while_every_slot_trains(tmp_path: Path) -> None:
         assert executor.warm_pid() not in (None, first)
     finally:
         executor.shutdown()
+
+
+def test_a_run_whose_server_vanished_stops_without_a_new_checkpoint(
+    executor: LocalExecutor, frames: Frames, run_dir: Path
+) -> None:
+    run = new_run_id()
+    executor.launch(run, tiny(steps=LONG, checkpoint_every=50), run_dir)
+    frames.wait_for(run, lambda fs: len(only(fs, "checkpoint")) >= 2)
+    # Paused, the trainer writes nothing until the pipe's EOF reaches it.
+    executor.command(run, Command("pause"))
+    seen = len(frames.wait_for(run, lambda fs: "paused" in statuses(fs)))
+    kept = on_disk(run_dir)
+    executor.disconnect(run)  # what the death of the server does to the command pipe
+    got = frames.final(run)
+    assert got[-1]["status"] == "stopped"
+    assert only(got[seen:], "checkpoint") == []
+    assert on_disk(run_dir) == kept

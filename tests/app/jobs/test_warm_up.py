@@ -19,7 +19,8 @@ print(json.dumps(sorted(set(sys.modules) - before)))
 
 
 def test_a_run_after_warm_up_imports_nothing_heavy() -> None:
-    out = subprocess.run([sys.executable, "-c", PROBE], check=True, capture_output=True,
-                         text=True, timeout=120).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE], check=True, capture_output=True, text=True, timeout=120
+    ).stdout
     imported = json.loads(out.strip().splitlines()[-1])
     assert [name for name in imported if name.startswith("torch")] == []

@@ -1,0 +1,122 @@
+"""What a run costs the server, estimated from its config alone (no torch), and its bounds.
+
+Per-field bounds do not bound a run: 2 500 points of 1 024 dimensions every step is
+valid field by field and is 100 MB of JSON a step. So a launch is also checked on
+what it would cost at the fastest a run is assumed to train (``peak_steps_per_second``):
+the bytes of its frames a second, the frames a second, parameters x batch (the work of
+a step), checkpoint bytes a second and quality evaluations a second. The figures are
+upper estimates, close to the truth for the shapes ganwatch builds (tests compare them
+with torch's own counts and real frames).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from gan_core.config import IMAGE_DATASETS, RunConfig
+
+JSON_NUMBER_BYTES = 11  # a value rounded to 4 decimals (gan_core.snapshots), sign and ", "
+GRID_IMAGES = 64  # images in a samples grid (gan_core.snapshots)
+STATE_COPIES = 4  # a checkpoint holds the weights, Adam's two moments and the EMA copy
+BYTES_PER_PARAMETER = 4
+
+
+@dataclass(frozen=True)
+class Limit:
+    """One bound: the setting it comes from, and the fields that drive the figure."""
+
+    setting: str
+    fields: tuple[str, ...]
+
+
+LIMITS: dict[str, Limit] = {
+    "frame_bytes": Limit("max_frame_bytes", ("n_samples", "data_dim", "heatmap_size")),
+    "stream_bytes_per_second": Limit(
+        "max_stream_bytes_per_second", ("samples_every", "n_samples", "data_dim")),
+    "frames_per_second": Limit(
+        "max_frames_per_second", ("metrics_every", "samples_every", "quality_every")),
+    "params_x_batch": Limit(
+        "max_params_x_batch", ("g_hidden", "d_hidden", "g_layers", "d_layers", "batch_size")),
+    "checkpoint_bytes_per_second": Limit(
+        "max_checkpoint_bytes_per_second", ("checkpoint_every", "g_hidden", "d_hidden")),
+    "quality_per_second": Limit("max_quality_per_second", ("quality_every",)),
+}
+
+
+def sample_shape(config: RunConfig) -> tuple[int, ...]:
+    """The shape of one real sample (as gan_core.catalog describes the sets)."""
+    if config.dataset in IMAGE_DATASETS:
+        size = 8 if config.dataset == "digits" else 28
+        return (1, size, size)
+    if config.dataset == "gaussian-1d":
+        return (config.data_dim,)
+    return (2,)
+
+
+def _mlp_parameters(n_in: int, hidden: int, layers: int, n_out: int) -> int:
+    return (n_in * hidden + hidden) + (layers - 1) * (hidden * hidden + hidden) + (
+        hidden * n_out + n_out
+    )
+
+
+def parameters(config: RunConfig) -> tuple[int, int]:
+    """(generator, discriminator) parameter counts of the networks gan_core builds."""
+    shape = sample_shape(config)
+    if config.model == "mlp":
+        dim = 1
+        for n in shape:
+            dim *= n
+        g = _mlp_parameters(config.latent_dim, config.g_hidden, config.g_layers, dim)
+        d = _mlp_parameters(dim, config.d_hidden, config.d_layers, 1)
+        return g, d
+    channels, size = shape[0], shape[1]
+    side = 7 if size == 28 else 2
+    ngf, ndf = config.g_hidden, config.d_hidden
+    g = (config.latent_dim * 4 * ngf * side * side + 2 * 4 * ngf
+         + 4 * ngf * 2 * ngf * 16 + 2 * 2 * ngf + 2 * ngf * channels * 16)
+    d = channels * ndf * 16 + ndf * 2 * ndf * 16 + 2 * 2 * ndf + 2 * ndf * side * side
+    return g, d
+
+
+def frame_bytes(config: RunConfig) -> int:
+    """JSON bytes of one samples frame (points and heat map, or two PNG grids)."""
+    shape = sample_shape(config)
+    if config.dataset in IMAGE_DATASETS:
+        grid_pixels = GRID_IMAGES * shape[0] * (shape[1] + 2) * (shape[2] + 2)
+        return 2 * (grid_pixels * 4 // 3 + 1024)  # real and fake, base64 of at most raw pixels
+    point = shape[0] * JSON_NUMBER_BYTES + 4
+    heatmap = 0
+    if shape == (2,):
+        n = config.heatmap_size
+        heatmap = (n * n + 2 * n) * JSON_NUMBER_BYTES
+    return 2 * config.n_samples * point + heatmap + 1024
+
+
+def costs(config: RunConfig, peak_steps_per_second: float) -> dict[str, float]:
+    """Every figure named in LIMITS, at ``peak_steps_per_second``."""
+    g, d = parameters(config)
+    rate = peak_steps_per_second
+    samples_per_second = rate / config.samples_every
+    checkpoints_per_second = rate / config.checkpoint_every if config.checkpoint_every else 0.0
+    return {
+        "frame_bytes": frame_bytes(config),
+        "stream_bytes_per_second": frame_bytes(config) * samples_per_second,
+        "frames_per_second": rate / config.metrics_every + samples_per_second
+        + rate / config.quality_every,
+        "params_x_batch": (g + d) * config.batch_size,
+        "checkpoint_bytes_per_second": (g + d) * STATE_COPIES * BYTES_PER_PARAMETER
+        * checkpoints_per_second,
+        "quality_per_second": rate / config.quality_every,
+    }
+
+
+def over_limits(
+    config: RunConfig, bounds: dict[str, float], peak_steps_per_second: float
+) -> list[tuple[str, Limit, float, float]]:
+    """(name, limit, cost, bound) for every figure of ``config`` over its bound."""
+    figures = costs(config, peak_steps_per_second)
+    return [
+        (name, limit, figures[name], bounds[limit.setting])
+        for name, limit in LIMITS.items()
+        if figures[name] > bounds[limit.setting]
+    ]
