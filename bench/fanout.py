@@ -55,7 +55,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--viewers", type=int, default=50)
     parser.add_argument("--steps", type=int, default=5000)
     args = parser.parse_args(argv)
-    with running_server(max_viewers=str(max(100, args.viewers))) as server:
+    # metrics every step on purpose (a frame per step to fan out): over the default cost limit
+    with running_server(max_viewers=str(max(100, args.viewers)),
+                        max_frames_per_second="5000") as server:
         seconds, counts = asyncio.run(measure(server.url, server.ws_url, args.viewers, args.steps))
     frames, steps = sum(counts[0::2]), sum(counts[1::2])
     print(f"bench fanout: ring-8 (small nets, metrics every step) steps={args.steps} "

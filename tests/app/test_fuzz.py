@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from bench.serverlib import running_server
 
 TOKEN = "fuzz-token"
@@ -14,6 +16,7 @@ EXAMPLES = 50  # cases per operation, at least
 CHECKS_SKIPPED = "positive_data_acceptance,ensure_resource_availability,allow_header_conformance"
 
 
+@pytest.mark.timeout(420)
 def test_schemathesis_finds_no_failure(tmp_path: Path) -> None:
     schemathesis = Path(sys.executable).with_name("schemathesis")
     with running_server(tmp_path, token=TOKEN, max_steps="50", max_concurrent_runs="1",
@@ -23,8 +26,8 @@ def test_schemathesis_finds_no_failure(tmp_path: Path) -> None:
              "--checks", "all", "--exclude-checks", CHECKS_SKIPPED,
              "-H", f"Authorization: Bearer {TOKEN}", "--max-examples", str(EXAMPLES),
              "--phases", "examples,coverage,fuzzing", "--seed", "1",
-             "--request-timeout", "30", "--max-time", "400"],
-            capture_output=True, text=True, timeout=540, cwd=tmp_path,
+             "--request-timeout", "30", "--max-time", "240", "--workers", "2"],
+            capture_output=True, text=True, timeout=400, cwd=tmp_path,
             env={**os.environ, "NO_COLOR": "1"},
         )
     report = result.stdout[-6000:] + result.stderr[-2000:]

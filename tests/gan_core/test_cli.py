@@ -84,4 +84,6 @@ def test_missing_mnist_files_say_where_to_put_them(
         )
         == 2
     )
-    assert str(tmp_path) in capsys.readouterr().err
+    err = capsys.readouterr().err
+    # where the files go, relative to the data folder: no resolved path in a message
+    assert "MNIST/raw/" in err and "train-images-idx3-ubyte" in err and str(tmp_path) not in err

@@ -183,7 +183,7 @@ def test_missing_files_raise_dataset_missing_naming_the_folder_and_files(tmp_pat
     with pytest.raises(DatasetMissing) as info:
         make_sampler(DataConfig("fashion-mnist", data_dir=str(tmp_path)))
     message = str(info.value)
-    assert str((tmp_path / "FashionMNIST" / "raw").resolve()) in message
+    assert "FashionMNIST/raw/" in message and str(tmp_path) not in message
     assert all(name in message for name in IDX_FILES)
     assert isinstance(info.value, FileNotFoundError)
 
