@@ -52,9 +52,24 @@ def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
             for code in sorted({400, 401, 403, *codes})}
 
 
+def inline_refs(schema: Any, defs: dict[str, Any] | None = None) -> Any:
+    """``schema`` with its ``$defs`` references written in place: it is embedded in the
+    OpenAPI document, where ``#/$defs/...`` would point at nothing."""
+    if isinstance(schema, dict):
+        defs = {**(defs or {}), **schema.get("$defs", {})}
+        ref = schema.get("$ref", "")
+        if ref.startswith("#/$defs/"):
+            return inline_refs(defs[ref.rsplit("/", 1)[1]], defs)
+        return {k: inline_refs(v, defs) for k, v in schema.items() if k != "$defs"}
+    if isinstance(schema, list):
+        return [inline_refs(v, defs) for v in schema]
+    return schema
+
+
 RUN_CREATE_SCHEMA: dict[str, Any] = {
     "description": "Either a full RunConfig, or a preset name with RunConfig overrides.",
-    "anyOf": [RunConfig.model_json_schema(), PresetCreate.model_json_schema()],
+    "anyOf": [inline_refs(RunConfig.model_json_schema()),
+              inline_refs(PresetCreate.model_json_schema())],
 }
 
 

@@ -26,11 +26,12 @@ def test_schemathesis_finds_no_failure(tmp_path: Path) -> None:
              "--checks", "all", "--exclude-checks", CHECKS_SKIPPED,
              "-H", f"Authorization: Bearer {TOKEN}", "--max-examples", str(EXAMPLES),
              "--phases", "examples,coverage,fuzzing", "--seed", "1",
-             "--request-timeout", "30", "--max-time", "240", "--workers", "2"],
+             "--request-timeout", "30", "--max-time", "90", "--workers", "2"],
             capture_output=True, text=True, timeout=400, cwd=tmp_path,
             env={**os.environ, "NO_COLOR": "1"},
         )
     report = result.stdout[-6000:] + result.stderr[-2000:]
     (tmp_path / "schemathesis.txt").write_text(result.stdout + result.stderr)
     assert result.returncode == 0, report
-    assert "No issues found" in result.stdout or " passed" in result.stdout, report
+    assert " passed" in result.stdout and "failed" not in result.stdout.split("Test cases:")[-1], report
+    assert "Unresolvable references" not in result.stdout, report
