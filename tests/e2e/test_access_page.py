@@ -7,15 +7,15 @@ from collections.abc import Iterator
 import httpx
 import pytest
 from conftest import wait_status
-from playwright.sync_api import Dialog, Page, expect
+from playwright.sync_api import Browser, Dialog, Page, expect
 
 from bench.serverlib import Server, running_server
 
 pytestmark = pytest.mark.e2e
 TOKEN = "page-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
-TINY = {"steps": 20, "g_hidden": 16, "d_hidden": 16, "batch_size": 32, "samples_every": 10,
-        "quality_every": 10, "heatmap_size": 8, "n_samples": 32, "checkpoint_every": 0}
+TINY = {"steps": 200, "g_hidden": 16, "d_hidden": 16, "batch_size": 32, "samples_every": 100,
+        "quality_every": 100, "heatmap_size": 8, "n_samples": 32, "checkpoint_every": 0}
 
 
 @pytest.fixture(scope="module")
@@ -63,3 +63,24 @@ def test_delete_asks_first(page: Page, server: Server) -> None:
     row.locator(".delete").click()
     expect(row).to_have_count(0, timeout=10_000)
     assert httpx.get(f"{server.url}/api/runs/{rid}").status_code == 404
+
+
+def test_the_pages_run_under_their_content_security_policy(browser: Browser,
+                                                          server: Server) -> None:
+    """Without Playwright's CSP bypass (the other tests need it to evaluate predicates)."""
+    rid = httpx.post(f"{server.url}/api/runs",
+                     json={"preset": "ring-8", "overrides": TINY}).json()["id"]
+    wait_status(server, rid, ("completed",))
+    context = browser.new_context()
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    for path in ("/", f"/runs/{rid}", f"/compare?ids={rid},{rid}"):
+        page.goto(f"{server.url}{path}")
+        page.wait_for_load_state("networkidle")
+        page.wait_for_timeout(1500)  # Plotly draws after the snapshot
+    page.goto(f"{server.url}/runs/{rid}")
+    page.locator("#loss-plot .main-svg").first.wait_for(timeout=30_000)
+    context.close()
+    assert errors == [], errors
