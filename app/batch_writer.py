@@ -36,8 +36,13 @@ _STOP = object()
 class BatchWriter:
     """The writer thread and its queue. ``start()`` before use, ``close()`` to flush and stop."""
 
-    def __init__(self, connect: Connect, *, flush_seconds: float = FLUSH_SECONDS,
-                 batch_rows: int = BATCH_ROWS) -> None:
+    def __init__(
+        self,
+        connect: Connect,
+        *,
+        flush_seconds: float = FLUSH_SECONDS,
+        batch_rows: int = BATCH_ROWS,
+    ) -> None:
         self._connect = connect
         self._flush_seconds = flush_seconds
         self._batch_rows = batch_rows
@@ -66,8 +71,7 @@ class BatchWriter:
                 return
             self._restarts += 1
             self._suspect = bool(self._batch)
-            log.error("store: the writer thread died; restarting it (%d restarts)",
-                      self._restarts)
+            log.error("store: the writer thread died; restarting it (%d restarts)", self._restarts)
             self._spawn()
 
     def close(self, timeout: float) -> None:
@@ -112,9 +116,12 @@ class BatchWriter:
         self.ensure_running()
         with self._lock:
             alive = self._thread is not None and self._thread.is_alive()
-            return {"state": self._state if alive else "stopped",
-                    "pending": self._queued - self._committed,
-                    "last_error": self._last_error, "restarts": self._restarts}
+            return {
+                "state": self._state if alive else "stopped",
+                "pending": self._queued - self._committed,
+                "last_error": self._last_error,
+                "restarts": self._restarts,
+            }
 
     # --- the thread ---
     def _run(self) -> None:
@@ -195,8 +202,9 @@ class BatchWriter:
             first = self._state != "retrying" or self._last_error != message
             self._state, self._last_error = "retrying", message
         if first:
-            log.error("store: a batch of %d writes failed (%s); retrying until it commits",
-                      size, message)
+            log.error(
+                "store: a batch of %d writes failed (%s); retrying until it commits", size, message
+            )
 
     def _done(self, size: int) -> None:
         with self._lock:

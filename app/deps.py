@@ -48,7 +48,8 @@ RunManagerDep = Annotated[RunManager, Depends(get_manager)]
 TicketsDep = Annotated[Tickets, Depends(get_tickets)]
 
 _bearer = HTTPBearer(
-    auto_error=False, scheme_name="token",
+    auto_error=False,
+    scheme_name="token",
     description="GANWATCH_TOKEN, when the server has one: every /api route but /api/health "
     "needs it (websockets take a ticket from POST /api/tickets instead)",
 )
@@ -66,7 +67,8 @@ def require_token(
     given = credentials.credentials if credentials is not None else None
     if not token_matches(settings.token, given):
         raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED, "Missing or wrong token",
+            status.HTTP_401_UNAUTHORIZED,
+            "Missing or wrong token",
             headers={"WWW-Authenticate": "Bearer"},
         )
 

@@ -105,23 +105,36 @@ class Guard:
             or not origin_allowed(headers, self.settings)
         ):
             return 403, "Cross-site request refused", {}
-        if (path.startswith("/api/") or path == "/api") and path not in PUBLIC_API \
-                and not token_matches(self.settings.token, bearer(headers)):
+        if (
+            (path.startswith("/api/") or path == "/api")
+            and path not in PUBLIC_API
+            and not token_matches(self.settings.token, bearer(headers))
+        ):
             return 401, "Missing or wrong token", {"WWW-Authenticate": "Bearer"}
         return None
 
 
-async def _refuse(scope: Scope, receive: Receive, send: Send, status: int, detail: str,
-                  headers: dict[str, str] | None = None) -> None:
+async def _refuse(
+    scope: Scope,
+    receive: Receive,
+    send: Send,
+    status: int,
+    detail: str,
+    headers: dict[str, str] | None = None,
+) -> None:
     if scope["type"] == "websocket":
         await receive()  # websocket.connect
         await send({"type": "websocket.close", "code": 1008, "reason": detail})
         return
     body = json.dumps({"detail": detail}).encode()
-    raw = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-           *((k.lower().encode(), v.encode()) for k, v in (headers or {}).items())]
-    await _with_headers(scope, send)({"type": "http.response.start", "status": status,
-                                      "headers": raw})
+    raw = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+        *((k.lower().encode(), v.encode()) for k, v in (headers or {}).items()),
+    ]
+    await _with_headers(scope, send)(
+        {"type": "http.response.start", "status": status, "headers": raw}
+    )
     await send({"type": "http.response.body", "body": body})
 
 
@@ -131,8 +144,11 @@ def _with_headers(scope: Scope, send: Send) -> Send:
 
     async def wrapped(message: Message) -> None:
         if message["type"] == "http.response.start":
-            message["headers"] = [*message.get("headers", []), *SECURITY_HEADERS,
-                                  (b"content-security-policy", csp.encode())]
+            message["headers"] = [
+                *message.get("headers", []),
+                *SECURITY_HEADERS,
+                (b"content-security-policy", csp.encode()),
+            ]
         await send(message)
 
     return wrapped

@@ -159,8 +159,11 @@ class Hub:
         viewers = self._topics.get(topic, set())
         if len(viewers) >= self.max_viewers:
             raise HubFull(f"{topic}: {len(viewers)} viewers already")
-        if client is not None and self.max_per_client is not None \
-                and self._clients[client] >= self.max_per_client:
+        if (
+            client is not None
+            and self.max_per_client is not None
+            and self._clients[client] >= self.max_per_client
+        ):
             raise HubFull(f"{client}: {self._clients[client]} viewers already")
         subscription = Subscription(topic, client)
         self._topics.setdefault(topic, viewers).add(subscription)

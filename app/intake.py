@@ -30,14 +30,24 @@ def record(store: Store, row: Row, message: Message) -> bool:
     frame, run_id = message.frame, row["id"]
     kind = frame.get("type")
     if kind == "metrics":
-        last = {name: frame[name][-1] if frame[name] else None
-                for name in ("loss_d", "loss_g", "d_real", "d_fake")}
-        row.update(step=frame["step"], steps_per_second=frame["steps_per_second"],
-                   latest_metrics={"step": frame["step"], **last},
-                   controls={**row["controls"], "lr_g": frame["lr_g"], "lr_d": frame["lr_d"]})
+        last = {
+            name: frame[name][-1] if frame[name] else None
+            for name in ("loss_d", "loss_g", "d_real", "d_fake")
+        }
+        row.update(
+            step=frame["step"],
+            steps_per_second=frame["steps_per_second"],
+            latest_metrics={"step": frame["step"], **last},
+            controls={**row["controls"], "lr_g": frame["lr_g"], "lr_d": frame["lr_d"]},
+        )
         store.add_metrics(run_id, frame)
-        store.update_run(run_id, step=row["step"], latest_metrics=row["latest_metrics"],
-                         steps_per_second=row["steps_per_second"], controls=row["controls"])
+        store.update_run(
+            run_id,
+            step=row["step"],
+            latest_metrics=row["latest_metrics"],
+            steps_per_second=row["steps_per_second"],
+            controls=row["controls"],
+        )
     elif kind in ("samples", "quality", "alert"):
         store.add_frame("alerts" if kind == "alert" else str(kind), run_id, frame, message.text)
         if kind == "quality":

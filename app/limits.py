@@ -32,13 +32,17 @@ class Limit:
 LIMITS: dict[str, Limit] = {
     "frame_bytes": Limit("max_frame_bytes", ("n_samples", "data_dim", "heatmap_size")),
     "stream_bytes_per_second": Limit(
-        "max_stream_bytes_per_second", ("samples_every", "n_samples", "data_dim")),
+        "max_stream_bytes_per_second", ("samples_every", "n_samples", "data_dim")
+    ),
     "frames_per_second": Limit(
-        "max_frames_per_second", ("metrics_every", "samples_every", "quality_every")),
+        "max_frames_per_second", ("metrics_every", "samples_every", "quality_every")
+    ),
     "params_x_batch": Limit(
-        "max_params_x_batch", ("g_hidden", "d_hidden", "g_layers", "d_layers", "batch_size")),
+        "max_params_x_batch", ("g_hidden", "d_hidden", "g_layers", "d_layers", "batch_size")
+    ),
     "checkpoint_bytes_per_second": Limit(
-        "max_checkpoint_bytes_per_second", ("checkpoint_every", "g_hidden", "d_hidden")),
+        "max_checkpoint_bytes_per_second", ("checkpoint_every", "g_hidden", "d_hidden")
+    ),
     "quality_per_second": Limit("max_quality_per_second", ("quality_every",)),
 }
 
@@ -54,8 +58,10 @@ def sample_shape(config: RunConfig) -> tuple[int, ...]:
 
 
 def _mlp_parameters(n_in: int, hidden: int, layers: int, n_out: int) -> int:
-    return (n_in * hidden + hidden) + (layers - 1) * (hidden * hidden + hidden) + (
-        hidden * n_out + n_out
+    return (
+        (n_in * hidden + hidden)
+        + (layers - 1) * (hidden * hidden + hidden)
+        + (hidden * n_out + n_out)
     )
 
 
@@ -72,8 +78,13 @@ def parameters(config: RunConfig) -> tuple[int, int]:
     channels, size = shape[0], shape[1]
     side = 7 if size == 28 else 2
     ngf, ndf = config.g_hidden, config.d_hidden
-    g = (config.latent_dim * 4 * ngf * side * side + 2 * 4 * ngf
-         + 4 * ngf * 2 * ngf * 16 + 2 * 2 * ngf + 2 * ngf * channels * 16)
+    g = (
+        config.latent_dim * 4 * ngf * side * side
+        + 2 * 4 * ngf
+        + 4 * ngf * 2 * ngf * 16
+        + 2 * 2 * ngf
+        + 2 * ngf * channels * 16
+    )
     d = channels * ndf * 16 + ndf * 2 * ndf * 16 + 2 * 2 * ndf + 2 * ndf * side * side
     return g, d
 
@@ -101,10 +112,13 @@ def costs(config: RunConfig, peak_steps_per_second: float) -> dict[str, float]:
     return {
         "frame_bytes": frame_bytes(config),
         "stream_bytes_per_second": frame_bytes(config) * samples_per_second,
-        "frames_per_second": rate / config.metrics_every + samples_per_second
+        "frames_per_second": rate / config.metrics_every
+        + samples_per_second
         + rate / config.quality_every,
         "params_x_batch": (g + d) * config.batch_size,
-        "checkpoint_bytes_per_second": (g + d) * STATE_COPIES * BYTES_PER_PARAMETER
+        "checkpoint_bytes_per_second": (g + d)
+        * STATE_COPIES
+        * BYTES_PER_PARAMETER
         * checkpoints_per_second,
         "quality_per_second": rate / config.quality_every,
     }

@@ -32,8 +32,9 @@ LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 PLOTLY_DIR = Path(plotly.__file__).resolve().parent / "package_data"
 
 
-def create_app(settings: Settings | None = None,
-               executor_factory: ExecutorFactory | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, executor_factory: ExecutorFactory | None = None
+) -> FastAPI:
     """The app; workers and the database only start with its lifespan."""
     settings = settings or Settings()
 
@@ -53,8 +54,12 @@ def create_app(settings: Settings | None = None,
             await manager.shutdown()
             await asyncio.to_thread(store.close)
 
-    app = FastAPI(title="ganwatch", summary="Live GAN training dashboard", lifespan=lifespan,
-                  max_body_size=settings.max_body_bytes)
+    app = FastAPI(
+        title="ganwatch",
+        summary="Live GAN training dashboard",
+        lifespan=lifespan,
+        max_body_size=settings.max_body_bytes,
+    )
     app.state.settings = settings
     app.add_middleware(Guard, settings=settings)
     app.add_exception_handler(RequestValidationError, _invalid)  # type: ignore[arg-type]
@@ -77,10 +82,17 @@ def serve(host: str | None = None, port: int | None = None) -> None:
     bind = host or settings.host
     settings = settings.model_copy(update={"host": bind})  # the Host check admits it
     if bind not in LOOPBACK_HOSTS and settings.token is None:
-        log.warning("serving on %s without GANWATCH_TOKEN: anyone who can reach this port can "
-                    "launch, stop and delete runs; set GANWATCH_TOKEN", bind)
-    uvicorn.run(create_app(settings), host=bind, port=port or settings.port,
-                ws_per_message_deflate=settings.ws_compression)
+        log.warning(
+            "serving on %s without GANWATCH_TOKEN: anyone who can reach this port can "
+            "launch, stop and delete runs; set GANWATCH_TOKEN",
+            bind,
+        )
+    uvicorn.run(
+        create_app(settings),
+        host=bind,
+        port=port or settings.port,
+        ws_per_message_deflate=settings.ws_compression,
+    )
 
 
 app = create_app()

@@ -54,17 +54,27 @@ def make_executor(settings: Settings, sink: EventSink) -> Executor:
     """The executor ``settings.executor`` names."""
     from app.jobs import LocalExecutor
 
-    return LocalExecutor(sink, slots=settings.slots(), cache_dir=settings.cache_dir,
-                         gpus=settings.gpu_count(), warm=settings.warm_worker,
-                         stop_timeout=settings.stop_timeout,
-                         watchdog_timeout=settings.watchdog_timeout)
+    return LocalExecutor(
+        sink,
+        slots=settings.slots(),
+        cache_dir=settings.cache_dir,
+        gpus=settings.gpu_count(),
+        warm=settings.warm_worker,
+        stop_timeout=settings.stop_timeout,
+        watchdog_timeout=settings.watchdog_timeout,
+    )
 
 
 class RunManager:
     """Owns the live runs; every method runs on the event loop."""
 
-    def __init__(self, settings: Settings, store: Store, hub: Hub,
-                 executor_factory: ExecutorFactory | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        hub: Hub,
+        executor_factory: ExecutorFactory | None = None,
+    ) -> None:
         self.settings = settings
         self.store = store
         self.hub = hub
@@ -85,8 +95,9 @@ class RunManager:
         self._loop = asyncio.get_running_loop()
         self._feed = RunListFeed(self.hub, self._loop, self.live_public)
         for row in await asyncio.to_thread(self.store.runs_with_status, tuple(lifecycle.ACTIVE)):
-            log.warning("run %s: was %s at the last shutdown, now interrupted", row["id"],
-                        row["status"])
+            log.warning(
+                "run %s: was %s at the last shutdown, now interrupted", row["id"], row["status"]
+            )
             self._set_status(row, "interrupted", INTERRUPTED)
         for row in await asyncio.to_thread(self.store.runs_with_status, ("queued",)):
             self._live[row["id"]] = row
@@ -147,8 +158,9 @@ class RunManager:
             raise RunNotFound(run_id)
         return public(row)
 
-    async def list_runs(self, status: str | None = None, limit: int = 100,
-                        offset: int = 0) -> tuple[list[dict[str, Any]], int]:
+    async def list_runs(
+        self, status: str | None = None, limit: int = 100, offset: int = 0
+    ) -> tuple[list[dict[str, Any]], int]:
         """Newest first; live runs as the manager knows them now."""
         rows, count = await asyncio.to_thread(self.store.list_runs, status, limit, offset)
         return [self.live_public(r["id"]) or public(r) for r in rows], count
@@ -168,7 +180,8 @@ class RunManager:
     async def history(self, run_id: str) -> dict[str, Any]:
         """What a late joiner needs to draw the run so far."""
         return await asyncio.to_thread(
-            history.snapshot_history, self.store, run_id, self.settings.history_points)
+            history.snapshot_history, self.store, run_id, self.settings.history_points
+        )
 
     def run_dir(self, run_id: str) -> Path:
         return self.settings.runs_dir / run_id
@@ -189,7 +202,8 @@ class RunManager:
         if config.dataset in ("mnist", "fashion-mnist") and config.data_dir is None:
             # Workers must look where this server was told to, whatever their environment.
             config = RunConfig.model_validate(
-                {**config.model_dump(), "data_dir": str(self.settings.data_dir.resolve())})
+                {**config.model_dump(), "data_dir": str(self.settings.data_dir.resolve())}
+            )
         row = new_row(config, preset)
         self.store.insert_run(row)
         self.store.add_transition(row["id"], "queued", 0, None, row["created_at"])
@@ -237,11 +251,13 @@ class RunManager:
             stored_step = await asyncio.to_thread(self.store.last_metrics_step, run_id) or 0
             point = await asyncio.to_thread(self._rewind, run_id, stored_step)
             self.store.truncate_after(run_id, point)
-            row.update(step=point, checkpoint_step=point or None, resume=1,
-                       finished_at=None, reason=None)
+            row.update(
+                step=point, checkpoint_step=point or None, resume=1, finished_at=None, reason=None
+            )
             self._set_status(row, "queued")
-            self.store.update_run(run_id, step=point, checkpoint_step=row["checkpoint_step"],
-                                  resume=1)
+            self.store.update_run(
+                run_id, step=point, checkpoint_step=row["checkpoint_step"], resume=1
+            )
             self._enqueue(row)
             log.info("run %s: queued to resume from step %d", run_id, point)
             return public(row, self.position(run_id))
@@ -304,8 +320,13 @@ class RunManager:
             raise RunConflict("the run is between states; try again") from None
         except CommandQueueFull:
             raise RunConflict("the run has too many commands pending; try again") from None
-        log.info("run %s: %s %s %s", run_id, command.name, command.target or "",
-                 "" if command.value is None else command.value)
+        log.info(
+            "run %s: %s %s %s",
+            run_id,
+            command.name,
+            command.target or "",
+            "" if command.value is None else command.value,
+        )
 
     def _enqueue(self, row: Row) -> None:
         self._live[row["id"]] = row
@@ -326,15 +347,20 @@ class RunManager:
     def _dispatch(self) -> None:
         """Launch queued runs while slots are free."""
         launched = False
-        while self._executor and self._queue and not self._closing \
-                and len(self._running) < self._executor.slots:
+        while (
+            self._executor
+            and self._queue
+            and not self._closing
+            and len(self._running) < self._executor.slots
+        ):
             run_id = next(iter(self._queue))
             self._dequeue(run_id)
             row = self._live[run_id]
             launched = True
             try:
-                self._executor.launch(run_id, row["config"], self.run_dir(run_id),
-                                      resume_from=self._resume_from(row))
+                self._executor.launch(
+                    run_id, row["config"], self.run_dir(run_id), resume_from=self._resume_from(row)
+                )
             except RuntimeError as exc:
                 log.error("run %s: launch failed: %s", run_id, exc)
                 self._finish(row, "failed", f"launch failed: {exc}")
@@ -356,8 +382,11 @@ class RunManager:
         path = checkpoints.checkpoint_path(self.run_dir(row["id"]), row["checkpoint_step"])
         if path.is_file():
             return path
-        log.warning("run %s: checkpoint of step %d is gone; starting afresh", row["id"],
-                    row["checkpoint_step"])
+        log.warning(
+            "run %s: checkpoint of step %d is gone; starting afresh",
+            row["id"],
+            row["checkpoint_step"],
+        )
         self.store.truncate_after(row["id"], 0)
         row.update(step=0, checkpoint_step=None)
         return None
@@ -373,8 +402,9 @@ class RunManager:
         self.store.update_run(row["id"], **fields)
         self.store.add_transition(row["id"], status, row["step"], reason, at)
 
-    def _finish(self, row: Row, status: str, reason: str | None,
-                frame: dict[str, Any] | None = None) -> None:
+    def _finish(
+        self, row: Row, status: str, reason: str | None, frame: dict[str, Any] | None = None
+    ) -> None:
         """The run leaves the live set with ``status``; viewers hear it (``frame`` or ours)."""
         run_id = row["id"]
         self._running.discard(run_id)
@@ -382,8 +412,9 @@ class RunManager:
         self._set_status(row, status, reason)
         self.hub.publish(run_id, frame or self._status_frame(row))
         self.feed.ended(run_id, public(row))
-        log.info("run %s: %s at step %d%s", run_id, status, row["step"],
-                 f" ({reason})" if reason else "")
+        log.info(
+            "run %s: %s at step %d%s", run_id, status, row["step"], f" ({reason})" if reason else ""
+        )
 
     @staticmethod
     def _status_frame(row: Row) -> dict[str, Any]:
@@ -426,8 +457,12 @@ class RunManager:
             return
         if frame.get("config") is not None and frame["step"] != row["step"]:
             # A run's first frame says where it really starts: its checkpoint's own step.
-            log.warning("run %s: starts at step %d, not %d; history truncated there",
-                        row["id"], frame["step"], row["step"])
+            log.warning(
+                "run %s: starts at step %d, not %d; history truncated there",
+                row["id"],
+                frame["step"],
+                row["step"],
+            )
             self.store.truncate_after(row["id"], frame["step"])
             row["step"] = frame["step"]
         changed = status != row["status"]

@@ -24,24 +24,48 @@ def now_iso() -> str:
 def new_row(config: RunConfig, preset: str | None) -> Row:
     """The row of a run that has just been queued."""
     return {
-        "id": uuid.uuid4().hex[:12], "status": "queued", "preset": preset,
-        "config": config.model_dump(), "step": 0, "total_steps": config.steps,
-        "reason": None, "created_at": now_iso(), "started_at": None, "finished_at": None,
-        "latest_metrics": None, "latest_quality": None, "alerts": 0,
-        "controls": {"lr_g": config.lr_g, "lr_d": config.lr_d,
-                     "freeze_g": False, "freeze_d": False},
-        "steps_per_second": None, "checkpoint_step": None, "resume": 0,
+        "id": uuid.uuid4().hex[:12],
+        "status": "queued",
+        "preset": preset,
+        "config": config.model_dump(),
+        "step": 0,
+        "total_steps": config.steps,
+        "reason": None,
+        "created_at": now_iso(),
+        "started_at": None,
+        "finished_at": None,
+        "latest_metrics": None,
+        "latest_quality": None,
+        "alerts": 0,
+        "controls": {
+            "lr_g": config.lr_g,
+            "lr_d": config.lr_d,
+            "freeze_g": False,
+            "freeze_d": False,
+        },
+        "steps_per_second": None,
+        "checkpoint_step": None,
+        "resume": 0,
     }
 
 
 def public(row: Row, queue_position: int | None = None) -> dict[str, Any]:
     """The RunPublic dict of a run row."""
     return {
-        "id": row["id"], "status": row["status"], "preset": row["preset"],
-        "config": row["config"], "step": row["step"], "total_steps": row["total_steps"],
-        "created_at": row["created_at"], "started_at": row["started_at"],
-        "finished_at": row["finished_at"], "reason": row["reason"],
-        "queue_position": queue_position, "steps_per_second": row["steps_per_second"],
-        "latest_metrics": row["latest_metrics"], "latest_quality": row["latest_quality"],
-        "controls": row["controls"], "alerts": row["alerts"],
+        "id": row["id"],
+        "status": row["status"],
+        "preset": row["preset"],
+        "config": row["config"],
+        "step": row["step"],
+        "total_steps": row["total_steps"],
+        "created_at": row["created_at"],
+        "started_at": row["started_at"],
+        "finished_at": row["finished_at"],
+        "reason": row["reason"],
+        "queue_position": queue_position,
+        "steps_per_second": row["steps_per_second"],
+        "latest_metrics": row["latest_metrics"],
+        "latest_quality": row["latest_quality"],
+        "controls": row["controls"],
+        "alerts": row["alerts"],
     }

@@ -22,8 +22,12 @@ TOPIC = "runs"
 class RunListFeed:
     """Throttled ``run`` frames and ``positions`` frames on the hub's ``runs`` topic."""
 
-    def __init__(self, hub: Hub, loop: asyncio.AbstractEventLoop,
-                 current: Callable[[str], dict[str, Any] | None]) -> None:
+    def __init__(
+        self,
+        hub: Hub,
+        loop: asyncio.AbstractEventLoop,
+        current: Callable[[str], dict[str, Any] | None],
+    ) -> None:
         self._hub = hub
         self._loop = loop
         self._current = current  # a run's RunPublic now (None once it is gone)

@@ -48,8 +48,10 @@ ERROR_DESCRIPTIONS = {
 
 def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI ``responses`` for refusals with ``codes`` (plus those every /api route has)."""
-    return {code: {"model": ErrorPublic, "description": ERROR_DESCRIPTIONS[code]}
-            for code in sorted({400, 401, 403, *codes})}
+    return {
+        code: {"model": ErrorPublic, "description": ERROR_DESCRIPTIONS[code]}
+        for code in sorted({400, 401, 403, *codes})
+    }
 
 
 def inline_refs(schema: Any, defs: dict[str, Any] | None = None) -> Any:
@@ -68,8 +70,10 @@ def inline_refs(schema: Any, defs: dict[str, Any] | None = None) -> Any:
 
 RUN_CREATE_SCHEMA: dict[str, Any] = {
     "description": "Either a full RunConfig, or a preset name with RunConfig overrides.",
-    "anyOf": [inline_refs(RunConfig.model_json_schema()),
-              inline_refs(PresetCreate.model_json_schema())],
+    "anyOf": [
+        inline_refs(RunConfig.model_json_schema()),
+        inline_refs(PresetCreate.model_json_schema()),
+    ],
 }
 
 
@@ -232,27 +236,42 @@ def check_limits(config: RunConfig, settings: Settings, prefix: tuple[str, ...])
         "d_layers": settings.max_depth,
     }
     found = [
-        _error(prefix + (name,), f"Input should be less than or equal to {limit} on this server",
-               "less_than_equal", le=limit)
+        _error(
+            prefix + (name,),
+            f"Input should be less than or equal to {limit} on this server",
+            "less_than_equal",
+            le=limit,
+        )
         for name, limit in bounds.items()
         if getattr(config, name) > limit
     ]
     for name, limit, cost, bound in limits.over_limits(
-        config, {lim.setting: getattr(settings, lim.setting) for lim in limits.LIMITS.values()},
+        config,
+        {lim.setting: getattr(settings, lim.setting) for lim in limits.LIMITS.values()},
         settings.peak_steps_per_second,
     ):
-        msg = (f"{name.replace('_', ' ')} would be {cost:.4g} at "
-               f"{settings.peak_steps_per_second:g} steps/s, over this server's limit of "
-               f"{bound:.4g} (GANWATCH_{limit.setting.upper()}); change "
-               f"{', '.join(limit.fields)}")
-        found.append(_error(prefix + (limit.fields[0],), msg, "cost_limit", limit=name,
-                            fields=list(limit.fields), cost=cost, bound=bound))
+        msg = (
+            f"{name.replace('_', ' ')} would be {cost:.4g} at "
+            f"{settings.peak_steps_per_second:g} steps/s, over this server's limit of "
+            f"{bound:.4g} (GANWATCH_{limit.setting.upper()}); change "
+            f"{', '.join(limit.fields)}"
+        )
+        found.append(
+            _error(
+                prefix + (limit.fields[0],),
+                msg,
+                "cost_limit",
+                limit=name,
+                fields=list(limit.fields),
+                cost=cost,
+                bound=bound,
+            )
+        )
     if found:
         raise RequestValidationError(found)
 
 
-def confine_data_dir(config: RunConfig, settings: Settings,
-                     prefix: tuple[str, ...]) -> RunConfig:
+def confine_data_dir(config: RunConfig, settings: Settings, prefix: tuple[str, ...]) -> RunConfig:
     """``data_dir`` resolved inside GANWATCH_DATA_DIR; 422 (naming no path) outside it."""
     if config.data_dir is None:
         return config

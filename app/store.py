@@ -33,9 +33,23 @@ SYNC_TIMEOUT = 30.0
 KEEP_SAMPLES = {"images": 200, "points": 50}
 JSON_COLUMNS = ("config", "latest_metrics", "latest_quality", "controls")
 RUN_COLUMNS = (
-    "id", "status", "preset", "config", "step", "total_steps", "reason", "created_at",
-    "started_at", "finished_at", "latest_metrics", "latest_quality", "controls", "alerts",
-    "steps_per_second", "checkpoint_step", "resume",
+    "id",
+    "status",
+    "preset",
+    "config",
+    "step",
+    "total_steps",
+    "reason",
+    "created_at",
+    "started_at",
+    "finished_at",
+    "latest_metrics",
+    "latest_quality",
+    "controls",
+    "alerts",
+    "steps_per_second",
+    "checkpoint_step",
+    "resume",
 )
 
 SCHEMA = """
@@ -82,8 +96,10 @@ def migrate(conn: sqlite3.Connection) -> None:
     """Bring the file to SCHEMA_VERSION; RuntimeError for a file from a newer ganwatch."""
     version = conn.execute("PRAGMA user_version").fetchone()[0]
     if version > SCHEMA_VERSION:
-        raise RuntimeError(f"the database has schema version {version}; this ganwatch knows "
-                           f"up to {SCHEMA_VERSION}: upgrade ganwatch or use another GANWATCH_DB")
+        raise RuntimeError(
+            f"the database has schema version {version}; this ganwatch knows "
+            f"up to {SCHEMA_VERSION}: upgrade ganwatch or use another GANWATCH_DB"
+        )
     for step in MIGRATIONS[version:]:
         step(conn)
         version += 1
@@ -121,8 +137,9 @@ def stride_for(count: int, max_points: int) -> int:
 class Store:
     """The run database. ``open()`` before use, ``close()`` to flush and stop the writer."""
 
-    def __init__(self, path: Path,
-                 connect: Callable[[Path], sqlite3.Connection] | None = None) -> None:
+    def __init__(
+        self, path: Path, connect: Callable[[Path], sqlite3.Connection] | None = None
+    ) -> None:
         self.path = Path(path)
         connector = connect or _connect  # tests pass one that fails on purpose
         self._writer = BatchWriter(lambda: connector(self.path))
@@ -158,8 +175,10 @@ class Store:
 
     # --- writes (queued, never blocking) ---
     def insert_run(self, row: dict[str, Any]) -> None:
-        values = [json.dumps(row[c]) if c in JSON_COLUMNS and row[c] is not None else row[c]
-                  for c in RUN_COLUMNS]
+        values = [
+            json.dumps(row[c]) if c in JSON_COLUMNS and row[c] is not None else row[c]
+            for c in RUN_COLUMNS
+        ]
         sql = f"INSERT INTO runs ({', '.join(RUN_COLUMNS)}) VALUES ({', '.join('?' * len(values))})"
         self._write(_exec(sql, values))
 
@@ -167,13 +186,15 @@ class Store:
         unknown = set(fields) - set(RUN_COLUMNS)
         if unknown:
             raise ValueError(f"unknown run columns {sorted(unknown)}")
-        values = [json.dumps(v) if k in JSON_COLUMNS and v is not None else v
-                  for k, v in fields.items()]
+        values = [
+            json.dumps(v) if k in JSON_COLUMNS and v is not None else v for k, v in fields.items()
+        ]
         sql = f"UPDATE runs SET {', '.join(f'{k} = ?' for k in fields)} WHERE id = ?"
         self._write(_exec(sql, [*values, run_id]))
 
-    def add_transition(self, run_id: str, status: str, step: int, reason: str | None,
-                       at: str) -> None:
+    def add_transition(
+        self, run_id: str, status: str, step: int, reason: str | None, at: str
+    ) -> None:
         sql = "INSERT INTO status_transitions VALUES (?, ?, ?, ?, ?)"
         self._write(_exec(sql, (run_id, status, step, reason, at)))
 
@@ -181,16 +202,19 @@ class Store:
         """One row per step of a (columnar) metrics frame."""
         columns = [frame["steps"], *(frame[name] for name in METRIC_FIELDS)]
         rows = [(run_id, *values) for values in zip(*columns, strict=True)]
-        sql = (f"INSERT INTO metrics (run_id, step, {', '.join(METRIC_FIELDS)}) "
-               f"VALUES ({', '.join('?' * (2 + len(METRIC_FIELDS)))})")
+        sql = (
+            f"INSERT INTO metrics (run_id, step, {', '.join(METRIC_FIELDS)}) "
+            f"VALUES ({', '.join('?' * (2 + len(METRIC_FIELDS)))})"
+        )
 
         def op(conn: sqlite3.Connection) -> None:
             conn.executemany(sql, rows)
 
         self._write(op)
 
-    def add_frame(self, table: str, run_id: str, frame: dict[str, Any],
-                  text: str | None = None) -> None:
+    def add_frame(
+        self, table: str, run_id: str, frame: dict[str, Any], text: str | None = None
+    ) -> None:
         """A quality, alert or samples frame (``text``: its JSON, if the caller has it);
         samples are pruned to the retention bound."""
         text = text if text is not None else json.dumps(frame)
@@ -209,13 +233,15 @@ class Store:
             if keep:
                 conn.execute(
                     "DELETE FROM samples WHERE run_id = ? AND rowid NOT IN (SELECT rowid FROM "
-                    "samples WHERE run_id = ? ORDER BY step DESC LIMIT ?)", (run_id, run_id, keep)
+                    "samples WHERE run_id = ? ORDER BY step DESC LIMIT ?)",
+                    (run_id, run_id, keep),
                 )
 
         self._write(op)
 
     def truncate_after(self, run_id: str, step: int) -> None:
         """Forget history past ``step``: a resumed run repeats those steps from its checkpoint."""
+
         def op(conn: sqlite3.Connection) -> None:
             for table in HISTORY_TABLES:
                 conn.execute(f"DELETE FROM {table} WHERE run_id = ? AND step > ?", (run_id, step))
@@ -244,8 +270,9 @@ class Store:
 
         return self.read(query)
 
-    def list_runs(self, status: str | None = None, limit: int = 100,
-                  offset: int = 0) -> tuple[list[dict[str, Any]], int]:
+    def list_runs(
+        self, status: str | None = None, limit: int = 100, offset: int = 0
+    ) -> tuple[list[dict[str, Any]], int]:
         """Newest first, and the count of all runs matching ``status``."""
         where, args = ("WHERE status = ?", [status]) if status else ("", [])
 
@@ -262,9 +289,15 @@ class Store:
     def runs_with_status(self, statuses: tuple[str, ...]) -> list[dict[str, Any]]:
         """Oldest first (the queue's order)."""
         marks = ", ".join("?" * len(statuses))
-        return self.read(lambda conn: [_row(r) for r in conn.execute(
-            f"SELECT * FROM runs WHERE status IN ({marks}) ORDER BY created_at, rowid", statuses
-        )])
+        return self.read(
+            lambda conn: [
+                _row(r)
+                for r in conn.execute(
+                    f"SELECT * FROM runs WHERE status IN ({marks}) ORDER BY created_at, rowid",
+                    statuses,
+                )
+            ]
+        )
 
     def metrics(self, run_id: str, max_points: int) -> dict[str, list[Any]]:
         """Columnar metrics; over ``max_points`` rows, every stride-th step plus the last.
@@ -297,8 +330,11 @@ class Store:
 
     def last_metrics_step(self, run_id: str) -> int | None:
         """The newest step of the run's committed metrics, None if it has none."""
-        row = self.read(lambda conn: conn.execute(
-            "SELECT MAX(step) FROM metrics WHERE run_id = ?", (run_id,)).fetchone())
+        row = self.read(
+            lambda conn: conn.execute(
+                "SELECT MAX(step) FROM metrics WHERE run_id = ?", (run_id,)
+            ).fetchone()
+        )
         return None if row is None or row[0] is None else int(row[0])
 
     def frames(self, table: str, run_id: str, last: int | None = None) -> list[dict[str, Any]]:
@@ -314,6 +350,13 @@ class Store:
         return [json.loads(r[0]) for r in reversed(rows)]
 
     def transitions(self, run_id: str) -> list[dict[str, Any]]:
-        return self.read(lambda conn: [dict(r) for r in conn.execute(
-            "SELECT status, step, reason, at FROM status_transitions WHERE run_id = ? "
-            "ORDER BY rowid", (run_id,))])
+        return self.read(
+            lambda conn: [
+                dict(r)
+                for r in conn.execute(
+                    "SELECT status, step, reason, at FROM status_transitions WHERE run_id = ? "
+                    "ORDER BY rowid",
+                    (run_id,),
+                )
+            ]
+        )

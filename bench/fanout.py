@@ -20,8 +20,16 @@ import websockets
 from bench.serverlib import create_run, running_server, wait_completed
 
 SMOKE = ["--viewers", "2", "--steps", "50"]
-SMALL = {"g_hidden": 16, "d_hidden": 16, "batch_size": 64, "device": "cpu", "ema": 0.0,
-         "metrics_every": 1, "samples_every": 250, "quality_every": 1000}
+SMALL = {
+    "g_hidden": 16,
+    "d_hidden": 16,
+    "batch_size": 64,
+    "device": "cpu",
+    "ema": 0.0,
+    "metrics_every": 1,
+    "samples_every": 250,
+    "quality_every": 1000,
+}
 
 
 async def follow(ws_url: str, run_id: str, counts: list[int]) -> None:
@@ -56,18 +64,26 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--steps", type=int, default=5000)
     args = parser.parse_args(argv)
     # metrics every step on purpose (a frame per step to fan out): over the default cost limit
-    with running_server(max_viewers=str(max(100, args.viewers)),
-                        max_frames_per_second="5000") as server:
+    with running_server(
+        max_viewers=str(max(100, args.viewers)), max_frames_per_second="5000"
+    ) as server:
         seconds, counts = asyncio.run(measure(server.url, server.ws_url, args.viewers, args.steps))
     frames, steps = sum(counts[0::2]), sum(counts[1::2])
-    print(f"bench fanout: ring-8 (small nets, metrics every step) steps={args.steps} "
-          f"viewers={args.viewers}")
-    print(f"  {frames / seconds:8.0f} frames/s delivered in all "
-          f"({frames} frames in {seconds:.1f} s)")
-    print(f"  {steps / seconds:8.0f} metric steps/s delivered in all, "
-          f"{args.steps / seconds:.0f} trained per second")
-    print(f"ratio steps delivered / (steps trained x viewers) = "
-          f"{steps / (args.steps * args.viewers):.3f}")
+    print(
+        f"bench fanout: ring-8 (small nets, metrics every step) steps={args.steps} "
+        f"viewers={args.viewers}"
+    )
+    print(
+        f"  {frames / seconds:8.0f} frames/s delivered in all ({frames} frames in {seconds:.1f} s)"
+    )
+    print(
+        f"  {steps / seconds:8.0f} metric steps/s delivered in all, "
+        f"{args.steps / seconds:.0f} trained per second"
+    )
+    print(
+        f"ratio steps delivered / (steps trained x viewers) = "
+        f"{steps / (args.steps * args.viewers):.3f}"
+    )
 
 
 if __name__ == "__main__":

@@ -74,7 +74,7 @@ def main(argv: list[str] | None = None) -> None:
     with running_server(max_concurrent_runs="1", max_viewers="200") as server:
         for round_ in range(args.rounds):
             order = list(times)
-            order = order[round_ % len(order):] + order[: round_ % len(order)]
+            order = order[round_ % len(order) :] + order[: round_ % len(order)]
             for name in order:  # rotated each round: no setup always runs first or last
                 if name == "headless":
                     times[name].append(headless_seconds(args.steps))

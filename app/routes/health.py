@@ -26,6 +26,10 @@ async def health(manager: RunManagerDep, store: StoreDep) -> Any:
     """Runs training and waiting, and whether the store commits (``degraded`` if not)."""
     running, queued = manager.counts()
     store_health = await asyncio.to_thread(store.health)
-    return {"status": "ok" if store_health["state"] == "ok" else "degraded",
-            "runs_running": running, "runs_queued": queued, "version": app_version(),
-            "store": store_health}
+    return {
+        "status": "ok" if store_health["state"] == "ok" else "degraded",
+        "runs_running": running,
+        "runs_queued": queued,
+        "version": app_version(),
+        "store": store_health,
+    }

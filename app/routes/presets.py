@@ -13,16 +13,18 @@ from gan_core.catalog import dataset_catalog
 from gan_core.config import RunConfig
 from gan_core.presets import PRESET_DESCRIPTIONS, PRESETS, preset_config
 
-router = APIRouter(prefix="/api", tags=["catalogue"], dependencies=[TokenDep],
-                   responses=errors())
+router = APIRouter(prefix="/api", tags=["catalogue"], dependencies=[TokenDep], responses=errors())
 
 
 @router.get("/presets", response_model=PresetsPublic)
 async def list_presets() -> Any:
     """Every preset with its full config, in the launch form's order."""
     data = [
-        {"name": name, "description": PRESET_DESCRIPTIONS.get(name, ""),
-         "config": preset_config(name).model_dump()}
+        {
+            "name": name,
+            "description": PRESET_DESCRIPTIONS.get(name, ""),
+            "config": preset_config(name).model_dump(),
+        }
         for name in PRESETS
     ]
     return {"data": data, "count": len(data)}

@@ -30,6 +30,12 @@ CSV_COLUMNS = ("step", *METRIC_FIELDS)
 MAX_OFFSET = 2**53  # past any count SQLite holds, inside its 64-bit integers
 
 
+def _too_many(exc: QueueFull) -> HTTPException:
+    return HTTPException(
+        status.HTTP_429_TOO_MANY_REQUESTS, str(exc), headers={"Retry-After": str(exc.retry_after)}
+    )
+
+
 async def _call(action: Any) -> Any:
     """Await a manager call, mapping its errors to 404 / 409 / 429."""
     try:
@@ -39,15 +45,20 @@ async def _call(action: Any) -> Any:
     except RunConflict as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
     except QueueFull as exc:
-        raise HTTPException(status.HTTP_429_TOO_MANY_REQUESTS, str(exc),
-                            headers={"Retry-After": str(exc.retry_after)}) from None
+        raise _too_many(exc) from None
 
 
 @router.post(
-    "", status_code=status.HTTP_201_CREATED, response_model=RunPublic,
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=RunPublic,
     responses=errors(413, 422, 429, 503),
-    openapi_extra={"requestBody": {"required": True,
-                                   "content": {"application/json": {"schema": RUN_CREATE_SCHEMA}}}},
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": RUN_CREATE_SCHEMA}},
+        }
+    },
 )
 async def create_run(
     manager: RunManagerDep, settings: SettingsDep, body: Annotated[Any, Body()] = None
@@ -57,8 +68,7 @@ async def create_run(
     try:
         return manager.create(config, preset)
     except QueueFull as exc:
-        raise HTTPException(status.HTTP_429_TOO_MANY_REQUESTS, str(exc),
-                            headers={"Retry-After": str(exc.retry_after)}) from None
+        raise _too_many(exc) from None
     except RunConflict as exc:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(exc)) from None
 
@@ -111,9 +121,11 @@ async def delete_run(run_id: str, manager: RunManagerDep) -> Response:
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.get("/{run_id}/metrics", response_model=MetricsHistory,
-            responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}},
-                       **errors(404, 422)})
+@router.get(
+    "/{run_id}/metrics",
+    response_model=MetricsHistory,
+    responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}, **errors(404, 422)},
+)
 async def read_metrics(
     run_id: str,
     manager: RunManagerDep,
@@ -128,14 +140,20 @@ async def read_metrics(
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
     writer.writerows(zip(history["steps"], *(history[n] for n in METRIC_FIELDS), strict=True))
-    return Response(out.getvalue(), media_type="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{run_id}-metrics.csv"'})
+    return Response(
+        out.getvalue(),
+        media_type="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{run_id}-metrics.csv"'},
+    )
 
 
-@router.get("/{run_id}/samples/latest",
-            responses={200: {"content": {"image/png": {"schema": {"type": "string",
-                                                                   "format": "binary"}}}},
-                       **errors(404, 422)})
+@router.get(
+    "/{run_id}/samples/latest",
+    responses={
+        200: {"content": {"image/png": {"schema": {"type": "string", "format": "binary"}}}},
+        **errors(404, 422),
+    },
+)
 async def read_latest_samples(
     run_id: str,
     manager: RunManagerDep,
@@ -152,13 +170,23 @@ async def read_latest_samples(
     return Response(base64.b64decode(frame["image_png"]), media_type="image/png")
 
 
-@router.get("/{run_id}/checkpoint", response_class=FileResponse,
-            responses={200: {"content": {"application/octet-stream": {
-                "schema": {"type": "string", "format": "binary"}}}}, **errors(404)})
+@router.get(
+    "/{run_id}/checkpoint",
+    response_class=FileResponse,
+    responses={
+        200: {
+            "content": {
+                "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
+            }
+        },
+        **errors(404),
+    },
+)
 async def download_checkpoint(run_id: str, manager: RunManagerDep) -> Any:
     """The run's latest checkpoint (a torch file)."""
     path = await _call(manager.latest_checkpoint(run_id))
     if path is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "No checkpoint")
-    return FileResponse(path, media_type="application/octet-stream",
-                        filename=f"{run_id}-checkpoint.pt")
+    return FileResponse(
+        path, media_type="application/octet-stream", filename=f"{run_id}-checkpoint.pt"
+    )

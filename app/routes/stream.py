@@ -33,8 +33,13 @@ NOT_FOUND = 4404
 LIST_SIZE = 100
 
 
-@router.post("/api/tickets", response_model=TicketPublic, dependencies=[TokenDep],
-             responses=errors(), status_code=201)
+@router.post(
+    "/api/tickets",
+    response_model=TicketPublic,
+    dependencies=[TokenDep],
+    responses=errors(),
+    status_code=201,
+)
 async def issue_ticket(tickets: TicketsDep) -> Any:
     """A single-use ticket for one websocket (``?ticket=...``), so no token goes in a URL."""
     return {"ticket": tickets.issue(), "expires_in": tickets.ttl}
@@ -67,9 +72,12 @@ class SnapshotMarks:
             return frames[-1]["step"] if frames else -1
 
         steps = history["metrics"]["steps"]
-        return cls(metrics=steps[-1] if steps else -1, samples=last(history["samples"]),
-                   quality=last(history["quality"]),
-                   alerts={(a["step"], a["kind"]) for a in history["alerts"]})
+        return cls(
+            metrics=steps[-1] if steps else -1,
+            samples=last(history["samples"]),
+            quality=last(history["quality"]),
+            alerts={(a["step"], a["kind"]) for a in history["alerts"]},
+        )
 
     def new(self, message: Message) -> Message | None:
         """The part of ``message`` the snapshot does not hold (None if nothing)."""
@@ -80,8 +88,10 @@ class SnapshotMarks:
                 return None
             if frame["steps"][0] <= self.metrics:
                 keep = [i for i, s in enumerate(frame["steps"]) if s > self.metrics]
-                trimmed = {**frame, **{n: [frame[n][i] for i in keep]
-                                       for n in ("steps", *METRIC_FIELDS)}}
+                trimmed = {
+                    **frame,
+                    **{n: [frame[n][i] for i in keep] for n in ("steps", *METRIC_FIELDS)},
+                }
                 return Message.of(trimmed)
         elif kind in ("samples", "quality"):
             if frame["step"] <= getattr(self, str(kind)):
@@ -91,9 +101,14 @@ class SnapshotMarks:
         return message
 
 
-async def _pump(ws: WebSocket, subscription: Subscription, first: dict[str, Any],
-                marks: SnapshotMarks | None = None) -> None:
+async def _pump(
+    ws: WebSocket,
+    subscription: Subscription,
+    first: dict[str, Any],
+    marks: SnapshotMarks | None = None,
+) -> None:
     """Send ``first`` then the subscription's frames until either side is done."""
+
     async def send() -> None:
         await ws.send_text(json.dumps(first))
         while (messages := await subscription.get()) is not None:
@@ -129,8 +144,14 @@ async def _subscribe(ws: WebSocket, hub: Hub, topic: str) -> Subscription | None
 
 
 @router.websocket("/ws/runs/{run_id}")
-async def run_stream(ws: WebSocket, run_id: str, manager: RunManagerDep, hub: HubDep,
-                     settings: SettingsDep, tickets: TicketsDep) -> None:
+async def run_stream(
+    ws: WebSocket,
+    run_id: str,
+    manager: RunManagerDep,
+    hub: HubDep,
+    settings: SettingsDep,
+    tickets: TicketsDep,
+) -> None:
     """A snapshot of the run (its history), then its live frames."""
     if not await _admitted(ws, settings, tickets):
         return
@@ -145,16 +166,21 @@ async def run_stream(ws: WebSocket, run_id: str, manager: RunManagerDep, hub: Hu
         return
     try:
         history = await manager.history(run_id)
-        snapshot = {"type": "snapshot", "v": PROTOCOL_VERSION,
-                    "run": manager.live_public(run_id) or run, "history": history}
+        snapshot = {
+            "type": "snapshot",
+            "v": PROTOCOL_VERSION,
+            "run": manager.live_public(run_id) or run,
+            "history": history,
+        }
         await _pump(ws, subscription, snapshot, SnapshotMarks.of(history))
     finally:
         hub.unsubscribe(subscription)
 
 
 @router.websocket("/ws/runs")
-async def runs_stream(ws: WebSocket, manager: RunManagerDep, hub: HubDep,
-                      settings: SettingsDep, tickets: TicketsDep) -> None:
+async def runs_stream(
+    ws: WebSocket, manager: RunManagerDep, hub: HubDep, settings: SettingsDep, tickets: TicketsDep
+) -> None:
     """The latest runs and the queue's order, then a frame for every change and deletion."""
     if not await _admitted(ws, settings, tickets):
         return

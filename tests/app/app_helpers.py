@@ -16,28 +16,48 @@ TIMEOUT = 90.0  # seconds: generous for a shared machine, but every wait ends
 FINAL = tuple(lifecycle.TERMINAL)
 LONG = 1_000_000  # steps: a run that only ends when told to (under max_steps set below)
 
+
 def tiny(steps: int = 200, **overrides: Any) -> dict[str, Any]:
     """A ring-8 launch body that trains in about a second."""
-    return {"preset": "ring-8", "overrides": {
-        "steps": steps, "g_hidden": 32, "d_hidden": 32, "batch_size": 64,
-        "samples_every": 100, "quality_every": 100, "heatmap_size": 8, "n_samples": 64,
-        "checkpoint_every": 0, **overrides,
-    }}
+    return {
+        "preset": "ring-8",
+        "overrides": {
+            "steps": steps,
+            "g_hidden": 32,
+            "d_hidden": 32,
+            "batch_size": 64,
+            "samples_every": 100,
+            "quality_every": 100,
+            "heatmap_size": 8,
+            "n_samples": 64,
+            "checkpoint_every": 0,
+            **overrides,
+        },
+    }
 
 
 def make_settings(root: Path, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
-        "db": root / "ganwatch.db", "runs_dir": root / "runs", "data_dir": root / "data",
-        "max_concurrent_runs": 2, "max_steps": LONG, "stop_timeout": 20.0,
+        "db": root / "ganwatch.db",
+        "runs_dir": root / "runs",
+        "data_dir": root / "data",
+        "max_concurrent_runs": 2,
+        "max_steps": LONG,
+        "stop_timeout": 20.0,
         "allowed_hosts": ["testserver", "127.0.0.1", "localhost"],
         # the rate tiny runs train at here, so the cost limits admit their dense reporting
-        "peak_steps_per_second": 300.0, **overrides,
+        "peak_steps_per_second": 300.0,
+        **overrides,
     }
     return Settings(**values)
 
 
-def wait_run(client: TestClient, run_id: str, done: Callable[[dict[str, Any]], bool],
-             timeout: float = TIMEOUT) -> dict[str, Any]:
+def wait_run(
+    client: TestClient,
+    run_id: str,
+    done: Callable[[dict[str, Any]], bool],
+    timeout: float = TIMEOUT,
+) -> dict[str, Any]:
     """Poll the run until ``done`` holds for it; fails after ``timeout`` or when it ends."""
     deadline = time.monotonic() + timeout
     while True:

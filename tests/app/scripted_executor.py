@@ -40,8 +40,9 @@ class ScriptedExecutor(Executor):
         with self._lock:
             return set(self._active)
 
-    def launch(self, run_id: str, config: dict[str, Any], run_dir: Path,
-               resume_from: Path | None = None) -> None:
+    def launch(
+        self, run_id: str, config: dict[str, Any], run_dir: Path, resume_from: Path | None = None
+    ) -> None:
         with self._lock:
             if len(self._active) >= self.slots:
                 raise RuntimeError(f"all {self.slots} slots are busy")

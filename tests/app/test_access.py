@@ -17,9 +17,13 @@ AUTH = {"Authorization": "Bearer s3cret"}
 
 @pytest.fixture(scope="module")
 def guarded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    settings = make_settings(tmp_path_factory.mktemp("guarded"), token="s3cret",
-                             max_body_bytes=4096, warm_worker=False,
-                             allowed_hosts=["testserver", "localhost", "127.0.0.1", "::1"])
+    settings = make_settings(
+        tmp_path_factory.mktemp("guarded"),
+        token="s3cret",
+        max_body_bytes=4096,
+        warm_worker=False,
+        allowed_hosts=["testserver", "localhost", "127.0.0.1", "::1"],
+    )
     with TestClient(create_app(settings)) as client:
         yield client
 
@@ -39,12 +43,12 @@ def test_default_hosts_are_loopback_and_the_bind_host() -> None:
 
 def test_the_token_is_checked_before_the_body_is_read(guarded: TestClient) -> None:
     junk = b"{" * 3000  # not JSON: parsed, it would be answered 422
-    response = guarded.post("/api/runs", content=junk,
-                            headers={"Content-Type": "application/json"})
+    response = guarded.post("/api/runs", content=junk, headers={"Content-Type": "application/json"})
     assert response.status_code == 401
     assert response.headers["WWW-Authenticate"] == "Bearer"
-    huge = guarded.post("/api/runs", content=b"{" * 5_000_000,
-                        headers={"Content-Type": "application/json"})
+    huge = guarded.post(
+        "/api/runs", content=b"{" * 5_000_000, headers={"Content-Type": "application/json"}
+    )
     assert huge.status_code in (401, 413)  # refused on its headers alone, never parsed
 
 
@@ -58,15 +62,19 @@ def test_a_body_over_the_limit_is_refused_with_413(guarded: TestClient) -> None:
             yield b"x" * 1000
         yield b'"}}'
 
-    response = guarded.post("/api/runs", content=chunks(),
-                            headers={**AUTH, "Content-Type": "application/json"})
+    response = guarded.post(
+        "/api/runs", content=chunks(), headers={**AUTH, "Content-Type": "application/json"}
+    )
     assert response.status_code == 413
 
 
 def test_cross_site_writes_are_refused_even_without_a_token(tmp_path: Path) -> None:
     with TestClient(create_app(make_settings(tmp_path, warm_worker=False))) as client:
-        for headers in ({"Sec-Fetch-Site": "cross-site"}, {"Sec-Fetch-Site": "same-site"},
-                        {"Origin": "http://evil.example"}):
+        for headers in (
+            {"Sec-Fetch-Site": "cross-site"},
+            {"Sec-Fetch-Site": "same-site"},
+            {"Origin": "http://evil.example"},
+        ):
             response = client.post("/api/runs", json=tiny(), headers=headers)
             assert response.status_code == 403, headers
             assert client.delete("/api/runs/x", headers=headers).status_code == 403
@@ -98,8 +106,10 @@ def test_an_empty_token_means_no_token(tmp_path: Path) -> None:
 def test_the_openapi_document_names_the_bearer_scheme(guarded: TestClient) -> None:
     doc = guarded.get("/openapi.json").json()
     assert doc["components"]["securitySchemes"]["token"] == {
-        "type": "http", "scheme": "bearer", "description": doc["components"]["securitySchemes"]
-        ["token"]["description"]}
+        "type": "http",
+        "scheme": "bearer",
+        "description": doc["components"]["securitySchemes"]["token"]["description"],
+    }
     create = doc["paths"]["/api/runs"]["post"]
     assert create["security"] == [{"token": []}]
     assert not [p for p in create.get("parameters", []) if p["name"].lower() == "authorization"]

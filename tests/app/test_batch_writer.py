@@ -35,8 +35,9 @@ class Flaky:
         return getattr(self._conn, name)
 
 
-def flaky_store(tmp_path: Path, failures: int, error: str = "database is locked"
-                ) -> tuple[Store, list[Flaky]]:
+def flaky_store(
+    tmp_path: Path, failures: int, error: str = "database is locked"
+) -> tuple[Store, list[Flaky]]:
     made: list[Flaky] = []
 
     def connect(path: Path) -> Any:

@@ -14,11 +14,16 @@ def test_careless_input_gets_a_4xx_not_a_5xx(client: TestClient) -> None:
     assert client.get("/api/runs", params={"offset": 36893488147419103232}).status_code == 422
     assert client.get("/api/runs", params={"limit": -1}).status_code == 422
     for body in ('{"lr_g": NaN}', '{"lr_d": Infinity}', '{"lr_g": -Infinity}'):
-        response = client.patch("/api/runs/nope/controls", content=body,
-                                headers={"Content-Type": "application/json"})
+        response = client.patch(
+            "/api/runs/nope/controls", content=body, headers={"Content-Type": "application/json"}
+        )
         assert response.status_code == 422, body
-    assert client.post("/api/runs", content=b"\xff\xfe", headers={
-        "Content-Type": "application/json"}).status_code == 422
+    assert (
+        client.post(
+            "/api/runs", content=b"\xff\xfe", headers={"Content-Type": "application/json"}
+        ).status_code
+        == 422
+    )
     assert client.post("/api/runs", json={"preset": "no-such"}).status_code == 422
     assert client.post("/api/runs", json=[1, 2]).status_code == 422
 
@@ -39,7 +44,10 @@ def test_every_refusal_a_route_can_give_is_documented(client: TestClient) -> Non
             assert {"400", "401", "403"} <= codes, (method, path)
             if "{run_id}" in path:
                 assert "404" in codes, (method, path)
-            if method in ("post", "patch", "delete") and "{run_id}" in path \
-                    and not path.endswith(("/metrics", "/checkpoint")):
+            if (
+                method in ("post", "patch", "delete")
+                and "{run_id}" in path
+                and not path.endswith(("/metrics", "/checkpoint"))
+            ):
                 assert "409" in codes, (method, path)
     assert {"413", "422", "429"} <= set(doc["paths"]["/api/runs"]["post"]["responses"])

@@ -12,15 +12,30 @@ from app.hub import BUFFER, MAX_MERGED_STEPS, OVERFLOW, Hub, HubFull, Message, c
 
 def metrics(step: int, n: int = 10) -> dict[str, Any]:
     steps = list(range(step - n + 1, step + 1))
-    return {"type": "metrics", "v": 1, "step": step, "steps": steps, "lr_g": 0.1, "lr_d": 0.2,
-            **{k: [float(s) for s in steps]
-               for k in ("loss_d", "loss_g", "d_real", "d_fake", "grad_g", "grad_d")}}
+    return {
+        "type": "metrics",
+        "v": 1,
+        "step": step,
+        "steps": steps,
+        "lr_g": 0.1,
+        "lr_d": 0.2,
+        **{
+            k: [float(s) for s in steps]
+            for k in ("loss_d", "loss_g", "d_real", "d_fake", "grad_g", "grad_d")
+        },
+    }
 
 
 def test_coalescing_merges_metrics_keeps_latest_samples_and_every_status() -> None:
-    frames = [metrics(10), {"type": "samples", "step": 5}, {"type": "samples", "step": 10},
-              metrics(20), {"type": "alert", "step": 20, "kind": "divergence"}, metrics(30),
-              {"type": "quality", "step": 30}]
+    frames = [
+        metrics(10),
+        {"type": "samples", "step": 5},
+        {"type": "samples", "step": 10},
+        metrics(20),
+        {"type": "alert", "step": 20, "kind": "divergence"},
+        metrics(30),
+        {"type": "quality", "step": 30},
+    ]
     out = [m.frame for m in coalesce([Message.of(f) for f in frames])]
     assert [f["type"] for f in out] == ["samples", "alert", "metrics", "quality"]
     merged = out[2]
@@ -29,8 +44,13 @@ def test_coalescing_merges_metrics_keeps_latest_samples_and_every_status() -> No
 
 
 def test_nothing_moves_across_a_status_frame() -> None:
-    frames = [metrics(10), {"type": "samples", "step": 10}, metrics(20),
-              {"type": "status", "status": "paused", "step": 20}, metrics(30)]
+    frames = [
+        metrics(10),
+        {"type": "samples", "step": 10},
+        metrics(20),
+        {"type": "status", "status": "paused", "step": 20},
+        metrics(30),
+    ]
     out = [m.frame for m in coalesce([Message.of(f) for f in frames])]
     assert [f["type"] for f in out] == ["samples", "metrics", "status", "metrics"]
     assert out[1]["steps"] == list(range(1, 21)) and out[3]["steps"] == list(range(21, 31))

@@ -28,13 +28,20 @@ def test_parameter_counts_are_torchs_own(name: str) -> None:
         assert limits.parameters(config) == (g, d)
 
 
-@pytest.mark.parametrize(("preset", "overrides"), [
-    ("ring-8", {}), ("gaussian-1d", {"data_dim": 64, "n_samples": 200}), ("digits", {}),
-])
-def test_the_frame_estimate_bounds_a_real_frame_closely(preset: str,
-                                                        overrides: dict[str, object]) -> None:
-    config = preset_config(preset, {"samples_every": 5, "steps": 5, "quality_every": 1000,
-                                    **overrides})
+@pytest.mark.parametrize(
+    ("preset", "overrides"),
+    [
+        ("ring-8", {}),
+        ("gaussian-1d", {"data_dim": 64, "n_samples": 200}),
+        ("digits", {}),
+    ],
+)
+def test_the_frame_estimate_bounds_a_real_frame_closely(
+    preset: str, overrides: dict[str, object]
+) -> None:
+    config = preset_config(
+        preset, {"samples_every": 5, "steps": 5, "quality_every": 1000, **overrides}
+    )
     events = Trainer(config).events()
     frame = next(e for e in islice(events, 200) if isinstance(e, SamplesEvent))
     real = len(json.dumps(to_frame(frame)))
@@ -46,18 +53,22 @@ def test_every_preset_fits_the_default_limits() -> None:
     settings = Settings()
     bounds = {lim.setting: getattr(settings, lim.setting) for lim in limits.LIMITS.values()}
     for name in PRESETS:
-        assert limits.over_limits(preset_config(name), bounds, settings.peak_steps_per_second) \
-            == [], name
+        assert (
+            limits.over_limits(preset_config(name), bounds, settings.peak_steps_per_second) == []
+        ), name
 
 
-@pytest.mark.parametrize(("preset", "overrides", "figure"), [
-    ("gaussian-1d", {"data_dim": 1024, "n_samples": 2500, "samples_every": 1}, "frame_bytes"),
-    ("ring-8", {"n_samples": 5000, "samples_every": 1}, "stream_bytes_per_second"),
-    ("ring-8", {"metrics_every": 1}, "frames_per_second"),
-    ("mnist", {"g_hidden": 1024, "d_hidden": 1024}, "params_x_batch"),
-    ("ring-8", {"checkpoint_every": 1}, "checkpoint_bytes_per_second"),
-    ("ring-8", {"quality_every": 1}, "quality_per_second"),
-])
+@pytest.mark.parametrize(
+    ("preset", "overrides", "figure"),
+    [
+        ("gaussian-1d", {"data_dim": 1024, "n_samples": 2500, "samples_every": 1}, "frame_bytes"),
+        ("ring-8", {"n_samples": 5000, "samples_every": 1}, "stream_bytes_per_second"),
+        ("ring-8", {"metrics_every": 1}, "frames_per_second"),
+        ("mnist", {"g_hidden": 1024, "d_hidden": 1024}, "params_x_batch"),
+        ("ring-8", {"checkpoint_every": 1}, "checkpoint_bytes_per_second"),
+        ("ring-8", {"quality_every": 1}, "quality_per_second"),
+    ],
+)
 def test_a_costly_launch_is_refused_naming_fields_and_limit(
     client: TestClient, preset: str, overrides: dict[str, int], figure: str
 ) -> None:
@@ -74,8 +85,9 @@ def test_a_costly_launch_is_refused_naming_fields_and_limit(
 
 def test_data_dir_stays_inside_the_data_folder(client: TestClient) -> None:
     for outside in ("/etc", "../..", "MNIST/../../.."):
-        response = client.post("/api/runs", json={"preset": "mnist",
-                                                  "overrides": {"data_dir": outside}})
+        response = client.post(
+            "/api/runs", json={"preset": "mnist", "overrides": {"data_dir": outside}}
+        )
         assert response.status_code == 422, outside
         error = response.json()["detail"][0]
         assert error["loc"][-1] == "data_dir" and "/" not in error["msg"].replace("/raw", "")

@@ -46,10 +46,18 @@ class Harness:
 
 def metrics_frame(first: int, last: int) -> dict[str, Any]:
     steps = list(range(first, last + 1))
-    return {"type": "metrics", "v": 1, "step": last, "steps": steps,
-            **{name: [0.5] * len(steps) for name in METRIC_FIELDS},
-            "lr_g": 1e-3, "lr_d": 1e-3, "time": 0.1, "wall": time.time(),
-            "steps_per_second": 100.0}
+    return {
+        "type": "metrics",
+        "v": 1,
+        "step": last,
+        "steps": steps,
+        **{name: [0.5] * len(steps) for name in METRIC_FIELDS},
+        "lr_g": 1e-3,
+        "lr_d": 1e-3,
+        "time": 0.1,
+        "wall": time.time(),
+        "steps_per_second": 100.0,
+    }
 
 
 def settle(client: TestClient, run_id: str, status: str) -> dict[str, Any]:
@@ -126,8 +134,11 @@ def test_delete_and_resume_of_one_run_never_interleave(
         settle(client, rid, "stopped")
 
         async def race(run_id: str = rid) -> list[Any]:
-            return list(await asyncio.gather(manager.resume(run_id), manager.delete(run_id),
-                                             return_exceptions=True))
+            return list(
+                await asyncio.gather(
+                    manager.resume(run_id), manager.delete(run_id), return_exceptions=True
+                )
+            )
 
         resumed, deleted = client.portal.call(race)  # type: ignore[union-attr]
         assert isinstance(resumed, dict) and resumed["status"] in ("queued", "running")
@@ -162,10 +173,15 @@ def test_runs_cut_off_by_a_shutdown_end_interrupted_and_resumable(tmp_path: Path
     harness = Harness(make_settings(tmp_path), slots=2)
     with TestClient(harness.app) as client:
         graceful, cut = (client.post("/api/runs", json=tiny()).json()["id"] for _ in range(2))
-        harness.ex.shutdown = lambda: (  # type: ignore[method-assign]
-            harness.ex.finish(graceful, "stopped"),
-            harness.ex.emit(cut, to_frame(StatusEvent(status="failed", step=0, reason=CUT_OFF))),
-        ) and None
+        harness.ex.shutdown = lambda: (
+            (  # type: ignore[method-assign]
+                harness.ex.finish(graceful, "stopped"),
+                harness.ex.emit(
+                    cut, to_frame(StatusEvent(status="failed", step=0, reason=CUT_OFF))
+                ),
+            )
+            and None
+        )
     with TestClient(Harness(make_settings(tmp_path), slots=2).app) as client:
         for rid in (graceful, cut):
             run = client.get(f"/api/runs/{rid}").json()

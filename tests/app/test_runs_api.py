@@ -55,11 +55,11 @@ def test_stop_pause_resume_and_a_live_lr_change(client: TestClient) -> None:
     assert client.post(f"/api/runs/{rid}/stop").status_code == 200
     stopped = wait_run(client, rid, lambda r: r["status"] in FINAL)
     assert stopped["status"] == "stopped" and stopped["reason"] == "stopped by user"
-    assert stopped["controls"] == {"lr_g": 1e-4, "lr_d": 2e-3, "freeze_g": False,
-                                   "freeze_d": True}
+    assert stopped["controls"] == {"lr_g": 1e-4, "lr_d": 2e-3, "freeze_g": False, "freeze_d": True}
     metrics = client.get(f"/api/runs/{rid}/metrics").json()
-    late = [(s, gd) for s, gd in zip(metrics["steps"], metrics["grad_d"], strict=True)
-            if s > at + 10]
+    late = [
+        (s, gd) for s, gd in zip(metrics["steps"], metrics["grad_d"], strict=True) if s > at + 10
+    ]
     assert late and all(gd == 0 for _, gd in late)  # D frozen from the resume on
     assert client.post(f"/api/runs/{rid}/pause").status_code == 409  # not running any more
 
@@ -86,7 +86,10 @@ def test_validation_errors_name_the_field(client: TestClient) -> None:
     assert bad.status_code == 422 and bad.json()["detail"][0]["loc"][-1] == "lr_g"
     bad = client.post("/api/runs", json={"preset": "ring-8", "overrides": {"batch_size": 0}})
     assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == [
-        "body", "overrides", "batch_size"]
+        "body",
+        "overrides",
+        "batch_size",
+    ]
     bad = client.post("/api/runs", json={"preset": "no-such-preset"})
     assert bad.status_code == 422 and bad.json()["detail"][0]["loc"][-1] == "preset"
     bad = client.post("/api/runs", json={"dataset": "ring-8", "colour": "red"})
@@ -94,12 +97,18 @@ def test_validation_errors_name_the_field(client: TestClient) -> None:
     assert client.post("/api/runs", json=[1, 2]).status_code == 422
 
 
-@pytest.mark.parametrize(("field", "value", "limit"), [
-    ("steps", 2_000_000, "max_steps"), ("batch_size", 2048, "max_batch_size"),
-    ("g_hidden", 2048, "max_width"), ("d_layers", 7, "max_depth"),
-])
-def test_server_limits_apply_on_create(client: TestClient, field: str, value: int,
-                                       limit: str) -> None:
+@pytest.mark.parametrize(
+    ("field", "value", "limit"),
+    [
+        ("steps", 2_000_000, "max_steps"),
+        ("batch_size", 2048, "max_batch_size"),
+        ("g_hidden", 2048, "max_width"),
+        ("d_layers", 7, "max_depth"),
+    ],
+)
+def test_server_limits_apply_on_create(
+    client: TestClient, field: str, value: int, limit: str
+) -> None:
     response = client.post("/api/runs", json={"preset": "ring-8", "overrides": {field: value}})
     if field == "steps":  # above RunConfig's own bound: pydantic's error, same shape
         assert response.status_code == 422
@@ -145,8 +154,13 @@ def test_a_token_guards_every_api_call_but_health(tmp_path: Path) -> None:
         assert client.post("/api/runs", json=tiny(), headers=wrong).status_code == 401
         auth = {"Authorization": "Bearer s3cret"}
         run = client.post("/api/runs", json=tiny(steps=LONG), headers=auth).json()
-        for path in ("", f"/{run['id']}", f"/{run['id']}/metrics", f"/{run['id']}/checkpoint",
-                     f"/{run['id']}/samples/latest"):
+        for path in (
+            "",
+            f"/{run['id']}",
+            f"/{run['id']}/metrics",
+            f"/{run['id']}/checkpoint",
+            f"/{run['id']}/samples/latest",
+        ):
             assert client.get(f"/api/runs{path}").status_code == 401, path
         for path in ("/api/presets", "/api/datasets", "/api/config-schema"):
             assert client.get(path).status_code == 401, path

@@ -5,8 +5,11 @@ import sys
 
 
 def test_the_server_and_its_command_line_do_not_import_torch() -> None:
-    probe = ("import sys, app.main, app.cli, gan_core.cli; gan_core.cli.build_parser(); "
-             "print('torch' in sys.modules)")
-    out = subprocess.run([sys.executable, "-c", probe], check=True, capture_output=True,
-                         text=True, timeout=120).stdout
+    probe = (
+        "import sys, app.main, app.cli, gan_core.cli; gan_core.cli.build_parser(); "
+        "print('torch' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], check=True, capture_output=True, text=True, timeout=120
+    ).stdout
     assert out.strip() == "False"

@@ -83,7 +83,7 @@ def read_raw(sock: socket.socket) -> list[dict[str, Any]]:
 
     while b"\r\n\r\n" not in buffer:
         buffer.extend(sock.recv(4096))
-    del buffer[:buffer.index(b"\r\n\r\n") + 4]
+    del buffer[: buffer.index(b"\r\n\r\n") + 4]
     frames: list[dict[str, Any]] = []
     message = bytearray()
     while not (frames and frames[-1]["type"] == "status" and frames[-1]["status"] == "completed"):

@@ -20,17 +20,33 @@ def store(tmp_path: Path) -> Iterator[Store]:
 
 
 def row(run_id: str, created_at: str = "2024-01-01T00:00:00") -> dict[str, Any]:
-    return {"id": run_id, "status": "queued", "preset": None, "config": {"steps": 5},
-            "step": 0, "total_steps": 5, "reason": None, "created_at": created_at,
-            "started_at": None, "finished_at": None, "latest_metrics": None,
-            "latest_quality": None, "controls": {"lr_g": 0.1}, "alerts": 0,
-            "steps_per_second": None, "checkpoint_step": None, "resume": 0}
+    return {
+        "id": run_id,
+        "status": "queued",
+        "preset": None,
+        "config": {"steps": 5},
+        "step": 0,
+        "total_steps": 5,
+        "reason": None,
+        "created_at": created_at,
+        "started_at": None,
+        "finished_at": None,
+        "latest_metrics": None,
+        "latest_quality": None,
+        "controls": {"lr_g": 0.1},
+        "alerts": 0,
+        "steps_per_second": None,
+        "checkpoint_step": None,
+        "resume": 0,
+    }
 
 
 def metrics(steps: list[int]) -> dict[str, Any]:
     values = [float(s) for s in steps]
-    return {"steps": steps, **{k: values for k in
-                               ("loss_d", "loss_g", "d_real", "d_fake", "grad_g", "grad_d")}}
+    return {
+        "steps": steps,
+        **{k: values for k in ("loss_d", "loss_g", "d_real", "d_fake", "grad_g", "grad_d")},
+    }
 
 
 @pytest.mark.parametrize(("count", "max_points"), [(10, 10), (1001, 10), (5000, 2), (7, 3)])
@@ -53,14 +69,17 @@ def test_writes_are_read_back_and_metrics_downsampled(store: Store) -> None:
     assert store.metrics("missing", 10) == {k: [] for k in full}
 
 
-@pytest.mark.parametrize(("first", "spacing", "count", "max_points"),
-                         [(1, 1, 200_000, 2000), (10, 10, 5003, 100), (7, 3, 40, 40), (5, 1, 1, 3)])
+@pytest.mark.parametrize(
+    ("first", "spacing", "count", "max_points"),
+    [(1, 1, 200_000, 2000), (10, 10, 5003, 100), (7, 3, 40, 40), (5, 1, 1, 3)],
+)
 def test_downsampling_keeps_ends_and_even_spacing_within_max_points(
-        store: Store, first: int, spacing: int, count: int, max_points: int) -> None:
+    store: Store, first: int, spacing: int, count: int, max_points: int
+) -> None:
     store.insert_run(row("a"))
     steps = list(range(first, first + spacing * count, spacing))
     for start in range(0, count, 10_000):
-        store.add_metrics("a", metrics(steps[start:start + 10_000]))
+        store.add_metrics("a", metrics(steps[start : start + 10_000]))
     got = store.metrics("a", max_points)["steps"]
     assert got[0] == steps[0] and got[-1] == steps[-1]
     assert max_points // 2 <= len(got) <= max_points or len(got) == count

@@ -67,9 +67,18 @@ def test_a_late_joiner_gets_the_whole_history(client: TestClient) -> None:
 
 
 def test_a_late_joiner_to_an_image_run_gets_grids_to_scrub_through(client: TestClient) -> None:
-    body = {"preset": "digits", "overrides": {
-        "steps": 60, "samples_every": 10, "quality_every": 60, "g_hidden": 8, "d_hidden": 8,
-        "latent_dim": 16, "checkpoint_every": 0}}
+    body = {
+        "preset": "digits",
+        "overrides": {
+            "steps": 60,
+            "samples_every": 10,
+            "quality_every": 60,
+            "g_hidden": 8,
+            "d_hidden": 8,
+            "latent_dim": 16,
+            "checkpoint_every": 0,
+        },
+    }
     run = launch(client, body)
     wait_run(client, run["id"], lambda r: r["status"] == "completed")
     with client.websocket_connect(f"/ws/runs/{run['id']}") as ws:
@@ -83,8 +92,14 @@ def test_the_run_list_stream_follows_changes(client: TestClient) -> None:
         first = ws.receive_json()
         assert first["type"] == "runs" and isinstance(first["data"], list)
         run = launch(client, tiny(steps=100))
-        seen = frames_until(ws, lambda f: f["type"] == "run" and f["run"]["id"] == run["id"]
-                            and f["run"]["status"] == "completed")
+        seen = frames_until(
+            ws,
+            lambda f: (
+                f["type"] == "run"
+                and f["run"]["id"] == run["id"]
+                and f["run"]["status"] == "completed"
+            ),
+        )
         mine = [f["run"] for f in seen if f["type"] == "run" and f["run"]["id"] == run["id"]]
         assert mine[-1]["step"] == 100
         assert client.delete(f"/api/runs/{run['id']}").status_code == 204

@@ -14,8 +14,17 @@ from bench.serverlib import Server, running_server
 pytestmark = pytest.mark.e2e
 TOKEN = "page-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
-TINY = {"steps": 200, "g_hidden": 16, "d_hidden": 16, "batch_size": 32, "samples_every": 100,
-        "quality_every": 100, "heatmap_size": 8, "n_samples": 32, "checkpoint_every": 0}
+TINY = {
+    "steps": 200,
+    "g_hidden": 16,
+    "d_hidden": 16,
+    "batch_size": 32,
+    "samples_every": 100,
+    "quality_every": 100,
+    "heatmap_size": 8,
+    "n_samples": 32,
+    "checkpoint_every": 0,
+}
 
 
 @pytest.fixture(scope="module")
@@ -27,8 +36,9 @@ def guarded() -> Iterator[Server]:
 def test_the_page_asks_for_the_token_once_and_streams_by_ticket(
     page: Page, guarded: Server, console: list[str]
 ) -> None:
-    run = httpx.post(f"{guarded.url}/api/runs", headers=AUTH,
-                     json={"preset": "ring-8", "overrides": TINY}).json()
+    run = httpx.post(
+        f"{guarded.url}/api/runs", headers=AUTH, json={"preset": "ring-8", "overrides": TINY}
+    ).json()
     asked: list[str] = []
 
     def answer(dialog: Dialog) -> None:
@@ -49,8 +59,9 @@ def test_the_page_asks_for_the_token_once_and_streams_by_ticket(
 
 
 def test_delete_asks_first(page: Page, server: Server) -> None:
-    rid = httpx.post(f"{server.url}/api/runs",
-                     json={"preset": "ring-8", "overrides": TINY}).json()["id"]
+    rid = httpx.post(f"{server.url}/api/runs", json={"preset": "ring-8", "overrides": TINY}).json()[
+        "id"
+    ]
     wait_status(server, rid, ("completed",))
     page.goto(f"{server.url}/")
     row = page.locator(f"tr[data-id='{rid}']")
@@ -65,11 +76,13 @@ def test_delete_asks_first(page: Page, server: Server) -> None:
     assert httpx.get(f"{server.url}/api/runs/{rid}").status_code == 404
 
 
-def test_the_pages_run_under_their_content_security_policy(browser: Browser,
-                                                          server: Server) -> None:
+def test_the_pages_run_under_their_content_security_policy(
+    browser: Browser, server: Server
+) -> None:
     """Without Playwright's CSP bypass (the other tests need it to evaluate predicates)."""
-    rid = httpx.post(f"{server.url}/api/runs",
-                     json={"preset": "ring-8", "overrides": TINY}).json()["id"]
+    rid = httpx.post(f"{server.url}/api/runs", json={"preset": "ring-8", "overrides": TINY}).json()[
+        "id"
+    ]
     wait_status(server, rid, ("completed",))
     context = browser.new_context()
     page = context.new_page()

@@ -39,7 +39,11 @@ def test_launch_ring8_from_the_form_watch_and_control_it(page: Page, server: Ser
     )
     first = step(page)
     page.wait_for_function(f"Number(document.getElementById('step').textContent) > {first}")
-    assert trace_length(page, "loss-plot") > 0 and trace_length(page, "prob-plot") > 0
+    page.wait_for_function(  # the step shows at once, the plots once Plotly has started
+        "document.getElementById('loss-plot').data?.[0]?.x?.length > 0"
+        " && document.getElementById('prob-plot').data?.[0]?.x?.length > 0",
+        timeout=30_000,
+    )
     page.wait_for_function(
         "document.getElementById('data-plot').data?.length === 3", timeout=30_000
     )
