@@ -13,7 +13,8 @@ SNAPSHOT_IMAGES = 30  # image grids in a snapshot; point runs send only their la
 
 
 def snapshot_history(store: Store, run_id: str, history_points: int) -> dict[str, Any]:
-    """Metrics (at most ``history_points``), every quality and alert frame, latest samples."""
+    """Metrics (at most ``history_points``), every quality and alert frame, the reference
+    frame and the latest samples."""
     samples = store.frames("samples", run_id, 1)
     if samples and samples[0].get("kind") == "images":  # the page's scrubber goes back
         samples = store.frames("samples", run_id, SNAPSHOT_IMAGES)
@@ -22,6 +23,7 @@ def snapshot_history(store: Store, run_id: str, history_points: int) -> dict[str
         "quality": store.frames("quality", run_id),
         "alerts": store.frames("alerts", run_id),
         "samples": samples,
+        "reference": next(iter(store.frames("reference", run_id, 1)), None),
     }
 
 

@@ -23,7 +23,7 @@ def prepare(run_id: str, frame: dict[str, Any]) -> Message:
 
 
 def record(store: Store, row: Row, message: Message) -> bool:
-    """Store a metrics, samples, quality, alert or checkpoint frame and fold it into ``row``.
+    """Store a metrics, reference, samples, quality, alert or checkpoint frame; fold it in ``row``.
 
     True when the change is one run-list viewers should hear at once (a new alert).
     """
@@ -38,7 +38,6 @@ def record(store: Store, row: Row, message: Message) -> bool:
             step=frame["step"],
             steps_per_second=frame["steps_per_second"],
             latest_metrics={"step": frame["step"], **last},
-            controls={**row["controls"], "lr_g": frame["lr_g"], "lr_d": frame["lr_d"]},
         )
         store.add_metrics(run_id, frame)
         store.update_run(
@@ -46,8 +45,9 @@ def record(store: Store, row: Row, message: Message) -> bool:
             step=row["step"],
             latest_metrics=row["latest_metrics"],
             steps_per_second=row["steps_per_second"],
-            controls=row["controls"],
         )
+    elif kind == "reference":
+        store.add_frame("reference", run_id, frame, message.text)
     elif kind in ("samples", "quality", "alert"):
         store.add_frame("alerts" if kind == "alert" else str(kind), run_id, frame, message.text)
         if kind == "quality":

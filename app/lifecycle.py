@@ -23,6 +23,7 @@ ACTIONS: dict[str, frozenset[str]] = {
     "pause": frozenset({"running"}),
     "resume": frozenset({"paused"}) | RESUMABLE,
     "controls": ACTIVE,
+    "step": frozenset({"paused"}),
     "delete": TERMINAL,
 }
 

@@ -15,8 +15,9 @@ from dataclasses import dataclass
 
 from gan_core.config import IMAGE_DATASETS, RunConfig
 
-JSON_NUMBER_BYTES = 11  # a value rounded to 4 decimals (gan_core.snapshots), sign and ", "
+JSON_NUMBER_BYTES = 11  # a value rounded to 4 decimals (gan_core.liveview), sign and ", "
 GRID_IMAGES = 64  # images in a samples grid (gan_core.snapshots)
+GRID_SIDE, CURVE_POINTS, MAP_POINTS_1D = 20, 64, 200  # the live view's grids (gan_core.liveview)
 STATE_COPIES = 4  # a checkpoint holds the weights, Adam's two moments and the EMA copy
 BYTES_PER_PARAMETER = 4
 
@@ -32,10 +33,12 @@ class Limit:
 LIMITS: dict[str, Limit] = {
     "frame_bytes": Limit("max_frame_bytes", ("n_samples", "data_dim", "heatmap_size")),
     "stream_bytes_per_second": Limit(
-        "max_stream_bytes_per_second", ("samples_every", "n_samples", "data_dim")
+        "max_stream_bytes_per_second",
+        ("samples_per_second", "samples_every", "n_samples", "data_dim"),
     ),
     "frames_per_second": Limit(
-        "max_frames_per_second", ("metrics_every", "samples_every", "quality_every")
+        "max_frames_per_second",
+        ("metrics_every", "samples_per_second", "samples_every", "quality_every"),
     ),
     "params_x_batch": Limit(
         "max_params_x_batch", ("g_hidden", "d_hidden", "g_layers", "d_layers", "batch_size")
@@ -90,31 +93,43 @@ def parameters(config: RunConfig) -> tuple[int, int]:
 
 
 def frame_bytes(config: RunConfig) -> int:
-    """JSON bytes of one samples frame (points and heat map, or two PNG grids)."""
+    """JSON bytes of one samples frame (points, arrows, manifold, heat map and EMA points;
+    or a PNG grid)."""
     shape = sample_shape(config)
     if config.dataset in IMAGE_DATASETS:
         grid_pixels = GRID_IMAGES * shape[0] * (shape[1] + 2) * (shape[2] + 2)
-        return 2 * (grid_pixels * 4 // 3 + 1024)  # real and fake, base64 of at most raw pixels
+        return grid_pixels * 4 // 3 + 1024  # base64 of at most the raw pixels
     point = shape[0] * JSON_NUMBER_BYTES + 4
-    heatmap = 0
+    heatmap = manifold = 0
     if shape == (2,):
-        n = config.heatmap_size
-        heatmap = (n * n + 2 * n) * JSON_NUMBER_BYTES
-    return 2 * config.n_samples * point + heatmap + 1024
+        heatmap = config.heatmap_size**2 * JSON_NUMBER_BYTES
+        manifold = GRID_SIDE * GRID_SIDE * point
+    elif shape == (1,):
+        heatmap = MAP_POINTS_1D * JSON_NUMBER_BYTES
+        manifold = CURVE_POINTS * point
+    views = 3 if shape[0] <= 2 else 2  # points, the EMA's points and (1-D/2-D) their arrows
+    return views * config.n_samples * point + manifold + heatmap + 1024
+
+
+def samples_per_second(config: RunConfig, peak_steps_per_second: float) -> float:
+    """Samples frames a second: paced by the clock for 1-D/2-D runs (at most one a step),
+    else one every ``samples_every`` steps."""
+    by_steps = peak_steps_per_second / config.samples_every
+    if config.dataset in IMAGE_DATASETS or config.samples_per_second == 0:
+        return by_steps
+    return min(config.samples_per_second, peak_steps_per_second)
 
 
 def costs(config: RunConfig, peak_steps_per_second: float) -> dict[str, float]:
     """Every figure named in LIMITS, at ``peak_steps_per_second``."""
     g, d = parameters(config)
     rate = peak_steps_per_second
-    samples_per_second = rate / config.samples_every
+    frames = samples_per_second(config, rate)
     checkpoints_per_second = rate / config.checkpoint_every if config.checkpoint_every else 0.0
     return {
         "frame_bytes": frame_bytes(config),
-        "stream_bytes_per_second": frame_bytes(config) * samples_per_second,
-        "frames_per_second": rate / config.metrics_every
-        + samples_per_second
-        + rate / config.quality_every,
+        "stream_bytes_per_second": frame_bytes(config) * frames,
+        "frames_per_second": rate / config.metrics_every + frames + rate / config.quality_every,
         "params_x_batch": (g + d) * config.batch_size,
         "checkpoint_bytes_per_second": (g + d)
         * STATE_COPIES

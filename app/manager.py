@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from app import checkpoints, history, intake, lifecycle
+from app.commands import control_command
 from app.hub import Hub, Message
 from app.jobs import CUT_OFF, CommandQueueFull, EventSink, Executor
 from app.records import Row, new_row, now_iso, public
@@ -87,6 +88,7 @@ class RunManager:
         self._positions: dict[str, int] | None = None  # 1-based, rebuilt once per change
         self._running: set[str] = set()
         self._locks: dict[str, asyncio.Lock] = {}
+        self._start_paused: set[str] = set()  # queued runs to start paused
         self._closing = False
 
     # --- lifecycle ---
@@ -177,6 +179,16 @@ class RunManager:
         await self.get(run_id)
         return await asyncio.to_thread(history.latest_samples, self.store, run_id)
 
+    async def replay_steps(self, run_id: str) -> list[int]:
+        """Steps of the run's stored samples frames, for a replay."""
+        await self.get(run_id)
+        return await asyncio.to_thread(self.store.sample_steps, run_id)
+
+    async def replay_frame(self, run_id: str, step: int) -> dict[str, Any] | None:
+        """The stored samples frame at or before ``step``."""
+        await self.get(run_id)
+        return await asyncio.to_thread(self.store.sample_at, run_id, step)
+
     async def history(self, run_id: str) -> dict[str, Any]:
         """What a late joiner needs to draw the run so far."""
         return await asyncio.to_thread(
@@ -193,8 +205,11 @@ class RunManager:
         return None if found is None else found[1]
 
     # --- requests ---
-    def create(self, config: RunConfig, preset: str | None) -> dict[str, Any]:
-        """Queue a new run and start it when a slot is free."""
+    def create(
+        self, config: RunConfig, preset: str | None, start_paused: bool = False
+    ) -> dict[str, Any]:
+        """Queue a new run and start it when a slot is free (``start_paused``: to wait paused
+        at step 0 once built)."""
         if self._closing or self._executor is None:
             raise RunConflict("the server is not accepting runs")
         if len(self._queue) >= self.settings.max_queued_runs:
@@ -206,6 +221,8 @@ class RunManager:
             )
         row = new_row(config, preset)
         self.store.insert_run(row)
+        if start_paused:
+            self._start_paused.add(row["id"])
         self.store.add_transition(row["id"], "queued", 0, None, row["created_at"])
         log.info("run %s: queued (%s)", row["id"], preset or config.dataset)
         self._enqueue(row)
@@ -262,13 +279,18 @@ class RunManager:
             log.info("run %s: queued to resume from step %d", run_id, point)
             return public(row, self.position(run_id))
 
+    async def step(self, run_id: str, network: str, count: int) -> dict[str, Any]:
+        """Run ``count`` manual updates of a paused run (``network``: d, g or both)."""
+        async with self._lock(run_id):
+            row = await self._live_row(run_id, "step")
+            self._command(run_id, Command("step", target=network, value=count))  # type: ignore[arg-type]
+            return public(row)
+
     async def set_controls(self, run_id: str, changes: dict[str, Any]) -> dict[str, Any]:
         async with self._lock(run_id):
             row = await self._live_row(run_id, "controls")
             for name, value in changes.items():
-                net = name[-1]  # lr_g -> "g"
-                kind = "set_lr" if name.startswith("lr_") else "freeze"
-                self._command(run_id, Command(kind, target=net, value=value))  # type: ignore[arg-type]
+                self._command(run_id, control_command(name, value))
             row["controls"] = {**row["controls"], **changes}
             self.store.update_run(run_id, controls=row["controls"])
             self.feed.changed(run_id, now=True)
@@ -359,8 +381,13 @@ class RunManager:
             launched = True
             try:
                 self._executor.launch(
-                    run_id, row["config"], self.run_dir(run_id), resume_from=self._resume_from(row)
+                    run_id,
+                    row["config"],
+                    self.run_dir(run_id),
+                    resume_from=self._resume_from(row),
+                    start_paused=run_id in self._start_paused,
                 )
+                self._start_paused.discard(run_id)
             except RuntimeError as exc:
                 log.error("run %s: launch failed: %s", run_id, exc)
                 self._finish(row, "failed", f"launch failed: {exc}")

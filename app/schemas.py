@@ -4,18 +4,29 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictInt,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from app import limits
 from app.settings import Settings
-from gan_core.config import RunConfig
-from gan_core.events import RunStatus
+from gan_core.config import LossName, OptimizerName, RunConfig
+from gan_core.events import MAX_PACE, RunStatus
 from gan_core.presets import PRESETS, preset_config
 
 PresetName = StrEnum("PresetName", [(name, name) for name in PRESETS])  # type: ignore[misc]
+
+
+START_PAUSED = "Build the run, send its first frame and wait paused at step 0 (for step commands)."
 
 
 class PresetCreate(BaseModel):
@@ -25,6 +36,7 @@ class PresetCreate(BaseModel):
 
     preset: PresetName = Field(description="A name from GET /api/presets.")  # type: ignore[valid-type]
     overrides: dict[str, Any] = Field(default_factory=dict, description="RunConfig fields.")
+    start_paused: bool = Field(default=False, description=START_PAUSED)
 
 
 class ErrorPublic(BaseModel):
@@ -68,33 +80,96 @@ def inline_refs(schema: Any, defs: dict[str, Any] | None = None) -> Any:
     return schema
 
 
+def _with_start_paused(schema: dict[str, Any]) -> dict[str, Any]:
+    properties = {
+        **schema["properties"],
+        "start_paused": {"type": "boolean", "default": False, "description": START_PAUSED},
+    }
+    return {**schema, "properties": properties}
+
+
 RUN_CREATE_SCHEMA: dict[str, Any] = {
-    "description": "Either a full RunConfig, or a preset name with RunConfig overrides.",
+    "description": "Either a full RunConfig, or a preset name with RunConfig overrides; "
+    "either may carry start_paused.",
     "anyOf": [
-        inline_refs(RunConfig.model_json_schema()),
+        _with_start_paused(inline_refs(RunConfig.model_json_schema())),
         inline_refs(PresetCreate.model_json_schema()),
     ],
 }
 
 
 class Controls(BaseModel):
-    """What can change while a run trains."""
+    """What can change while a run trains (the later keys only once changed)."""
 
     lr_g: float
     lr_d: float
     freeze_g: bool = False
     freeze_d: bool = False
+    d_steps: int | None = None
+    loss: LossName | None = None
+    optimizer_g: OptimizerName | None = None
+    optimizer_d: OptimizerName | None = None
+    pace: float | None = None
+    manifold_dims: list[int] | None = None
 
 
 class ControlsUpdate(BaseModel):
-    """A partial change of the controls; learning rates must lie in (0, 1]."""
+    """A partial change of the controls, applied between steps."""
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
-    lr_g: float | None = Field(default=None, gt=0, le=1)
-    lr_d: float | None = Field(default=None, gt=0, le=1)
-    freeze_g: bool | None = None
-    freeze_d: bool | None = None
+    lr_g: float | None = Field(default=None, gt=0, le=1, description="G's learning rate.")
+    lr_d: float | None = Field(default=None, gt=0, le=1, description="D's learning rate.")
+    freeze_g: bool | None = Field(default=None, description="Stop updating G.")
+    freeze_d: bool | None = Field(default=None, description="Stop updating D.")
+    d_steps: StrictInt | None = Field(
+        default=None, ge=1, le=20, description="k: D updates per G update."
+    )
+    loss: LossName | None = Field(default=None, description="The GAN objective from now on.")
+    optimizer_g: OptimizerName | None = Field(default=None, description="G's optimizer (fresh).")
+    optimizer_d: OptimizerName | None = Field(default=None, description="D's optimizer (fresh).")
+    pace: float | None = Field(
+        default=None,
+        ge=0,
+        le=MAX_PACE,
+        description="Slow motion: steps a second with a frame after each (0 = full speed).",
+    )
+    manifold_dims: list[StrictInt] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=2,
+        description="The latent dimensions the manifold spans (distinct, < latent_dim).",
+    )
+
+    @field_validator("manifold_dims")
+    @classmethod
+    def _distinct(cls, dims: list[int] | None) -> list[int] | None:
+        if dims is not None and (len(set(dims)) != len(dims) or min(dims) < 0):
+            raise ValueError("manifold_dims must be distinct non-negative latent dimensions")
+        return dims
+
+    @model_validator(mode="after")
+    def _pace_range(self) -> ControlsUpdate:
+        if self.pace is not None and 0 < self.pace < 1:
+            raise ValueError("pace is 0 (full speed) or 1 to 50 steps a second")
+        return self
+
+
+class ReplaySteps(BaseModel):
+    """Steps of a run's stored samples frames, oldest first."""
+
+    steps: list[int]
+
+
+class StepRequest(BaseModel):
+    """Manual updates of a paused run."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    network: Literal["d", "g", "both"] = Field(
+        description="d: D updates; g: G updates; both: full iterations (k D + one G)."
+    )
+    count: StrictInt = Field(default=1, ge=1, le=1000, description="How many; each is one step.")
 
 
 class LatestMetrics(BaseModel):
@@ -198,10 +273,16 @@ def _rebased(exc: ValidationError, prefix: tuple[str, ...]) -> RequestValidation
     return RequestValidationError(errors)
 
 
-def parse_run_create(body: Any, settings: Settings) -> tuple[RunConfig, str | None]:
-    """Validate a RunCreate body into (config, preset); RequestValidationError (422) otherwise."""
+def parse_run_create(body: Any, settings: Settings) -> tuple[RunConfig, str | None, bool]:
+    """Validate a RunCreate body into (config, preset, start_paused); RequestValidationError
+    (422) otherwise."""
     if not isinstance(body, dict):
         raise RequestValidationError([_error(("body",), "expected an object", "dict_type")])
+    start_paused = body.get("start_paused", False)
+    if not isinstance(start_paused, bool):
+        raise RequestValidationError(
+            [_error(("body", "start_paused"), "expected a boolean", "bool_type")]
+        )
     if "preset" in body:
         try:
             request = PresetCreate.model_validate(body)
@@ -216,12 +297,14 @@ def parse_run_create(body: Any, settings: Settings) -> tuple[RunConfig, str | No
     else:
         prefix = ("body",)
         try:
-            config = RunConfig.model_validate(body)
+            config = RunConfig.model_validate(
+                {k: v for k, v in body.items() if k != "start_paused"}
+            )
         except ValidationError as exc:
             raise _rebased(exc, prefix) from None
         preset = None
     check_limits(config, settings, prefix)
-    return confine_data_dir(config, settings, prefix), preset
+    return confine_data_dir(config, settings, prefix), preset, start_paused
 
 
 def check_limits(config: RunConfig, settings: Settings, prefix: tuple[str, ...]) -> None:

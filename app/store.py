@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 SYNC_TIMEOUT = 30.0
-KEEP_SAMPLES = {"images": 200, "points": 50}
+KEEP_SAMPLES = {"images": 200, "points": 600}  # points: a minute of live view at 10 frames/s
 JSON_COLUMNS = ("config", "latest_metrics", "latest_quality", "controls")
 RUN_COLUMNS = (
     "id",
@@ -79,7 +79,7 @@ CREATE INDEX IF NOT EXISTS alerts_run ON alerts (run_id, step);
 CREATE TABLE IF NOT EXISTS samples (run_id TEXT NOT NULL, step INTEGER NOT NULL, frame TEXT);
 CREATE INDEX IF NOT EXISTS samples_run ON samples (run_id, step);
 """.format(metric_columns=", ".join(f"{name} REAL" for name in METRIC_FIELDS))
-HISTORY_TABLES = ("metrics", "quality", "alerts", "samples")
+HISTORY_TABLES = ("metrics", "quality", "alerts", "samples", "reference")
 
 
 def _create_v1(conn: sqlite3.Connection) -> None:
@@ -87,8 +87,16 @@ def _create_v1(conn: sqlite3.Connection) -> None:
     conn.executescript(SCHEMA)
 
 
+def _create_v2(conn: sqlite3.Connection) -> None:
+    """Version 2: each run's reference frame (what its live view sends once), the latest only."""
+    conn.executescript(
+        "CREATE TABLE IF NOT EXISTS reference (run_id TEXT NOT NULL, step INTEGER NOT NULL, "
+        "frame TEXT); CREATE INDEX IF NOT EXISTS reference_run ON reference (run_id, step);"
+    )
+
+
 # MIGRATIONS[i] brings a file from user_version i to i + 1.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_create_v1]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_create_v1, _create_v2]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -215,22 +223,25 @@ class Store:
     def add_frame(
         self, table: str, run_id: str, frame: dict[str, Any], text: str | None = None
     ) -> None:
-        """A quality, alert or samples frame (``text``: its JSON, if the caller has it);
-        samples are pruned to the retention bound."""
+        """A quality, alert, samples or reference frame (``text``: its JSON, if the caller
+        has it); samples are pruned to the retention bound, a reference replaces the last."""
         text = text if text is not None else json.dumps(frame)
         step = frame["step"]
         if table == "alerts":
             sql = "INSERT INTO alerts VALUES (?, ?, ?, ?)"
             values: tuple[Any, ...] = (run_id, step, frame["kind"], text)
-        elif table in ("quality", "samples"):
+        elif table in ("quality", "samples", "reference"):
             sql, values = f"INSERT INTO {table} VALUES (?, ?, ?)", (run_id, step, text)
         else:
             raise ValueError(f"no frame table {table!r}")
         keep = KEEP_SAMPLES.get(frame.get("kind", ""), 0) if table == "samples" else 0
+        keep = 1 if table == "reference" else keep
 
         def op(conn: sqlite3.Connection) -> None:
+            if table == "reference":
+                conn.execute("DELETE FROM reference WHERE run_id = ?", (run_id,))
             conn.execute(sql, values)
-            if keep:
+            if keep and table == "samples":
                 conn.execute(
                     "DELETE FROM samples WHERE run_id = ? AND rowid NOT IN (SELECT rowid FROM "
                     "samples WHERE run_id = ? ORDER BY step DESC LIMIT ?)",
@@ -338,8 +349,9 @@ class Store:
         return None if row is None or row[0] is None else int(row[0])
 
     def frames(self, table: str, run_id: str, last: int | None = None) -> list[dict[str, Any]]:
-        """Quality, alert or samples frames, oldest first (only the ``last`` ones if given)."""
-        if table not in ("quality", "alerts", "samples"):
+        """Quality, alert, samples or reference frames, oldest first (only the ``last`` ones
+        if given)."""
+        if table not in ("quality", "alerts", "samples", "reference"):
             raise ValueError(f"no frame table {table!r}")
         sql = f"SELECT frame FROM {table} WHERE run_id = ? ORDER BY step DESC, rowid DESC"
         args: list[Any] = [run_id]
@@ -348,6 +360,20 @@ class Store:
             args.append(last)
         rows = self.read(lambda conn: conn.execute(sql, args).fetchall())
         return [json.loads(r[0]) for r in reversed(rows)]
+
+    def sample_steps(self, run_id: str) -> list[int]:
+        """Steps of the run's stored samples frames, oldest first."""
+        sql = "SELECT step FROM samples WHERE run_id = ? ORDER BY step, rowid"
+        return [r[0] for r in self.read(lambda conn: conn.execute(sql, (run_id,)).fetchall())]
+
+    def sample_at(self, run_id: str, step: int) -> dict[str, Any] | None:
+        """The newest stored samples frame at or before ``step``."""
+        sql = (
+            "SELECT frame FROM samples WHERE run_id = ? AND step <= ? "
+            "ORDER BY step DESC, rowid DESC LIMIT 1"
+        )
+        row = self.read(lambda conn: conn.execute(sql, (run_id, step)).fetchone())
+        return None if row is None else json.loads(row[0])
 
     def transitions(self, run_id: str) -> list[dict[str, Any]]:
         return self.read(

@@ -54,6 +54,7 @@ LOSS_DRAWN = "document.getElementById('loss-plot').data?.[0]?.x?.length > 0"
 ALL_DRAWN = (
     LOSS_DRAWN + " && document.getElementById('quality-plot').data?.length > 0 && "
     "(document.getElementById('data-plot').data?.length > 0 || "
+    "!document.getElementById('plane').hidden || "
     "!document.getElementById('images').hidden)"
 )
 

@@ -129,8 +129,21 @@ class RunConfig(BaseModel):
     metrics_every: int = _f(
         "reporting", "Steps aggregated into one metrics frame.", default=10, ge=1, le=10_000
     )
+    samples_per_second: float = _f(
+        "reporting",
+        "Samples frames a second of a 1-D/2-D run, from the training generator "
+        "(0 = every samples_every steps instead).",
+        default=10.0,
+        ge=0,
+        le=30,
+    )
     samples_every: int = _f(
-        "reporting", "Steps between sample snapshots.", default=250, ge=1, le=100_000
+        "reporting",
+        "Steps between sample snapshots of image runs (and of 1-D/2-D runs when "
+        "samples_per_second is 0).",
+        default=250,
+        ge=1,
+        le=100_000,
     )
     quality_every: int = _f(
         "reporting", "Steps between quality evaluations.", default=500, ge=1, le=100_000

@@ -10,7 +10,8 @@ import math
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2
+MAX_PACE = 50.0  # steps a second in slow motion
 
 RunStatus = Literal["queued", "running", "paused", "completed", "stopped", "failed", "interrupted"]
 AlertKind = Literal["mode_collapse", "vanishing_gradient", "non_convergence", "divergence"]
@@ -45,23 +46,52 @@ class MetricsEvent:
 
 
 @dataclass
+class ReferenceEvent:
+    """What a run's live view needs once, not in every samples frame.
+
+    Sent after the first ``running`` status of every start and again when the loss or
+    the manifold's latent dimensions change. ``real``: the real batch shown (data space);
+    ``map``: the heat map's axes ``{"x", "y"?, "label", "probability"}``; ``latent``:
+    ``{"dim", "dims", "shape", "range", "noise"}``, the latent grid and the fixed noise
+    batch's coordinates in ``dims``; ``real_png``: the real image grid of image runs.
+    """
+
+    step: int
+    kind: Literal["points", "images"]
+    dim: int | None = None
+    real: list[list[float]] | None = None
+    map: dict[str, Any] | None = None
+    latent: dict[str, Any] | None = None
+    real_png: str | None = None
+    loss: str | None = None
+    type: Literal["reference"] = "reference"
+
+
+Phase = Literal["d", "g", "both"]
+
+
+@dataclass
 class SamplesEvent:
     """A snapshot of the generator.
 
-    ``kind="points"``: ``points`` are generated samples (N, dim) in data space and
-    ``real`` an equally sized real batch; for 2-D data ``heatmap`` holds
-    ``{"x": [...], "y": [...], "z": [[...]]}`` with z[i][j] = D(x[j], y[i]) as a
-    probability. ``kind="images"``: ``image_png`` is a base64 PNG grid of G on a
-    fixed noise batch and ``real_png`` one of real images.
+    ``kind="points"``: ``points`` are the training G on the fixed noise batch (N, dim) in
+    data space; ``gradients`` -grad_x L_G at each point (same order); ``manifold``
+    ``{"shape": [rows, cols], "dims": [...], "points": [...]}``, G on the latent grid;
+    ``heatmap`` ``{"z": ...}`` over the reference's map axes (on some frames only);
+    ``ema_points`` the EMA generator on the same noise; ``phase`` the update just made
+    when stepping or in slow motion. ``kind="images"``: ``image_png`` is a base64 PNG grid
+    of G on a fixed noise batch.
     """
 
     step: int
     kind: Literal["points", "images"]
     points: list[list[float]] | None = None
-    real: list[list[float]] | None = None
+    gradients: list[list[float]] | None = None
+    manifold: dict[str, Any] | None = None
     heatmap: dict[str, Any] | None = None
+    ema_points: list[list[float]] | None = None
+    phase: Phase | None = None
     image_png: str | None = None
-    real_png: str | None = None
     type: Literal["samples"] = "samples"
 
 
@@ -108,7 +138,7 @@ class StatusEvent:
     type: Literal["status"] = "status"
 
 
-Event = MetricsEvent | SamplesEvent | QualityEvent | AlertEvent | StatusEvent
+Event = MetricsEvent | ReferenceEvent | SamplesEvent | QualityEvent | AlertEvent | StatusEvent
 
 
 def finite(value: Any) -> Any:
@@ -130,15 +160,38 @@ def to_frame(event: Event) -> dict[str, Any]:
     return frame
 
 
+CommandName = Literal[
+    "stop",
+    "pause",
+    "resume",
+    "set_lr",
+    "freeze",
+    "step",
+    "set_pace",
+    "set_k",
+    "set_loss",
+    "set_optimizer",
+    "set_view",
+]
+
+
 @dataclass
 class Command:
     """A command for a running trainer, applied between steps.
 
-    ``name``: ``stop`` | ``pause`` | ``resume`` | ``set_lr`` | ``freeze``.
-    ``set_lr`` takes ``target`` ("g" or "d") and ``value`` (float);
-    ``freeze`` takes ``target`` and ``value`` (bool: frozen or not).
+    - ``stop`` | ``pause`` | ``resume``: no arguments.
+    - ``set_lr``: ``target`` "g" or "d", ``value`` the rate in (0, 1].
+    - ``freeze``: ``target`` "g" or "d", ``value`` True (frozen) or False.
+    - ``step`` (paused runs only): ``target`` "d", "g" or "both", ``value`` how many
+      updates (1..1000); each D update, G update or full iteration counts as one step.
+    - ``set_pace``: ``value`` steps per second (1..50) with a frame after every step,
+      or 0 for full speed.
+    - ``set_k``: ``value`` D updates per G update (1..20).
+    - ``set_loss``: ``value`` a loss name.
+    - ``set_optimizer``: ``target`` "g" or "d", ``value`` "adam" or "sgd" (fresh state).
+    - ``set_view``: ``value`` the two latent dimensions ``[i, j]`` the manifold spans.
     """
 
-    name: Literal["stop", "pause", "resume", "set_lr", "freeze"]
-    target: Literal["g", "d"] | None = None
-    value: float | bool | None = None
+    name: CommandName
+    target: Literal["g", "d", "both"] | None = None
+    value: float | bool | str | list[int] | None = None

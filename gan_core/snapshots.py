@@ -1,8 +1,8 @@
-"""Samples and quality events: what the generator produces, and how good it is.
+"""Image grids and quality events: what the generator produces, and how good it is.
 
-These run only when due (every ``samples_every`` / ``quality_every`` steps), on a
-fixed noise batch so successive frames are comparable (as pytorch/examples'
-dcgan does with ``fixed_noise``).
+Both draw on fixed evaluation batches (noise and real data) from their own RNG, so
+successive frames are comparable (as pytorch/examples' dcgan does with ``fixed_noise``).
+The live view of 1-D and 2-D runs (gan_core.liveview) shares those batches.
 """
 
 from __future__ import annotations
@@ -18,17 +18,12 @@ from torch import Tensor, nn
 from gan_core.classifier import image_quality, load_or_train_classifier
 from gan_core.config import RunConfig
 from gan_core.data import Sampler
-from gan_core.events import QualityEvent, SamplesEvent
+from gan_core.events import QualityEvent, ReferenceEvent, SamplesEvent
 from gan_core.metrics import mode_stats, sliced_wasserstein, spread_ratio
 
 QUALITY_SAMPLES = 2500  # VEEGAN / PacGAN draw 2 500 samples for mode coverage
 IMAGE_QUALITY_SAMPLES = 1000
 GRID_IMAGES = 64
-
-
-def _rounded(t: Tensor, digits: int = 4) -> list[list[float]]:
-    """(N, d) tensor as nested lists rounded for compact JSON frames."""
-    return [[round(v, digits) for v in row] for row in t.tolist()]
 
 
 def png_grid(images: Tensor) -> str:
@@ -62,22 +57,12 @@ class Snapshots:
         self.eval_noise = self._noise(n_eval, eval_gen)
         self.real_eval = sampler.sample(n_eval, eval_gen)  # data space
         self._real_png = png_grid(self.real_eval[:GRID_IMAGES]) if config.is_image else None
-        self._grid = self._heatmap_grid() if sampler.bounds is not None else None
 
     def _noise(self, n: int, gen: torch.Generator) -> Tensor:
         z = (n, self.config.latent_dim)
         if self.config.prior == "uniform":
             return torch.rand(z, generator=gen, device=self.device) * 2 - 1
         return torch.randn(z, generator=gen, device=self.device)
-
-    def _heatmap_grid(self) -> tuple[Tensor, Tensor, Tensor]:
-        assert self.sampler.bounds is not None
-        (x0, x1), (y0, y1) = self.sampler.bounds
-        n = self.config.heatmap_size
-        xs = torch.linspace(x0, x1, n, device=self.device)
-        ys = torch.linspace(y0, y1, n, device=self.device)
-        yy, xx = torch.meshgrid(ys, xs, indexing="ij")  # (n, n) each; row i is y[i]
-        return xs, ys, torch.stack([xx.reshape(-1), yy.reshape(-1)], dim=1)  # (n*n, 2)
 
     @torch.no_grad()
     def generate(self, g: nn.Module, n: int) -> Tensor:
@@ -90,37 +75,15 @@ class Snapshots:
             g.train(was_training)
         return out if self.config.is_image else out * self.sampler.scale
 
+    def image_reference(self, step: int) -> ReferenceEvent:
+        """The reference event of an image run: the real image grid."""
+        return ReferenceEvent(step=step, kind="images", real_png=self._real_png)
+
     @torch.no_grad()
-    def samples(self, step: int, g: nn.Module, d: nn.Module) -> SamplesEvent:
-        """A samples event: points (+ D's heat map for 2-D) or a PNG image grid."""
-        if self.config.is_image:
-            fake = self.generate(g, GRID_IMAGES)
-            return SamplesEvent(
-                step=step, kind="images", image_png=png_grid(fake), real_png=self._real_png
-            )
-        n = self.config.n_samples
-        fake = self.generate(g, n)
-        heatmap = None
-        if self._grid is not None:
-            xs, ys, points = self._grid
-            was_training = d.training
-            d.eval()
-            try:
-                probs = torch.sigmoid(d(points / self.sampler.scale))  # (n*n,)
-            finally:
-                d.train(was_training)
-            size = xs.shape[0]
-            heatmap = {
-                "x": [round(v, 4) for v in xs.tolist()],
-                "y": [round(v, 4) for v in ys.tolist()],
-                "z": _rounded(probs.reshape(size, size), 3),
-            }
+    def images(self, step: int, g: nn.Module) -> SamplesEvent:
+        """An images samples event: a PNG grid of G on the fixed noise."""
         return SamplesEvent(
-            step=step,
-            kind="points",
-            points=_rounded(fake),
-            real=_rounded(self.real_eval[:n]),
-            heatmap=heatmap,
+            step=step, kind="images", image_png=png_grid(self.generate(g, GRID_IMAGES))
         )
 
     @torch.no_grad()

@@ -1,8 +1,13 @@
 """Trainer: a GAN training run as a plain iterator of typed events.
 
 Nothing here knows who consumes the events: the CLI prints them, the server
-streams them, the tests assert on them. Commands (stop, pause, resume, set_lr,
-freeze) arrive through a thread-safe inbox and are applied between steps.
+streams them, the tests assert on them. Commands (gan_core.events.Command) arrive
+through a thread-safe inbox and are applied between steps. While paused the trainer
+waits for commands; a ``step`` command then runs D updates, G updates or whole
+iterations and reports them with one metrics and one samples event.
+
+Samples events of 1-D and 2-D runs are paced by wall time (``samples_per_second``),
+in slow motion after every step; those of image runs come every ``samples_every`` steps.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import torch
 from torch import Tensor
 
 from gan_core.config import MIXTURE_DATASETS, RunConfig
+from gan_core.controls import Controls, make_optimizer
 from gan_core.data import make_sampler
 from gan_core.diagnose import Diagnostics
 from gan_core.events import (
@@ -27,14 +33,20 @@ from gan_core.events import (
     Command,
     Event,
     MetricsEvent,
+    Phase,
     QualityEvent,
+    ReferenceEvent,
+    SamplesEvent,
     StatusEvent,
 )
+from gan_core.liveview import LiveView
 from gan_core.models import build_discriminator, build_generator
 from gan_core.snapshots import Snapshots
-from gan_core.steps import Nets, d_step, ema_update, g_step
+from gan_core.steps import DStats, GStats, Nets, d_step, ema_update, g_step
 
 CHECKPOINT_VERSION = 1
+HEATMAP_EVERY = 3  # points frames carry D's map on every third frame (every frame when stepping)
+MAX_MANUAL_STEPS = 1000
 
 
 def pick_device(name: str) -> torch.device:
@@ -52,15 +64,12 @@ def torch_threads(config: RunConfig, cores: int) -> int:
     return max(1, cores) if config.is_image else 1
 
 
-def _optimizer(config: RunConfig, params: Any, lr: float) -> torch.optim.Optimizer:
-    # foreach: one fused call per step instead of a Python loop over tensors (CPU default is off).
-    if config.optimizer == "sgd":
-        return torch.optim.SGD(params, lr=lr, momentum=config.momentum, foreach=True)
-    return torch.optim.Adam(params, lr=lr, betas=(config.beta1, config.beta2), foreach=True)
-
-
 class Trainer:
-    """Trains one GAN described by a RunConfig; :meth:`events` drives it."""
+    """Trains one GAN described by a RunConfig; :meth:`events` drives it.
+
+    ``start_paused``: after its first status, reference and samples events the run waits
+    paused at its first step, for ``step`` commands or ``resume``.
+    """
 
     def __init__(
         self,
@@ -68,11 +77,11 @@ class Trainer:
         *,
         cache_dir: Path | None = None,
         checkpoint: dict[str, Any] | None = None,
+        start_paused: bool = False,
     ) -> None:
         self.config = config
         self.device = pick_device(config.device)
         parts = config.parts()
-        self.loss = parts.loss
         torch.manual_seed(config.seed)
         self.rng = torch.Generator(device=self.device).manual_seed(config.seed)
         self.sampler = make_sampler(parts.data).to(self.device)
@@ -82,8 +91,8 @@ class Trainer:
         self.nets = Nets(
             g=g,
             d=d,
-            opt_g=_optimizer(config, g.parameters(), config.lr_g),
-            opt_d=_optimizer(config, d.parameters(), config.lr_d),
+            opt_g=make_optimizer(config.optimizer, config, g.parameters(), config.lr_g),
+            opt_d=make_optimizer(config.optimizer, config, d.parameters(), config.lr_d),
             joint_d=config.model == "mlp",
             amp=config.amp and self.device.type == "cuda",
         )
@@ -95,12 +104,32 @@ class Trainer:
         self._pending: list[Tensor] = []  # one (6,) tensor of METRIC_FIELDS per step
         self._pending_steps: list[int] = []
         self.snapshots = Snapshots(config, self.sampler, self.device, cache_dir)
+        n = config.n_samples
+        self.view = (
+            None
+            if config.is_image
+            else LiveView(
+                config,
+                self.sampler,
+                self.snapshots.eval_noise[:n],
+                self.snapshots.real_eval[:n],
+                parts.loss.name,
+            )
+        )
+        self.controls = Controls(config, self.nets, parts.loss, self.view)
         self.diagnostics = Diagnostics(
             is_mixture=config.dataset in MIXTURE_DATASETS,
             modes_total=None if self.sampler.centres is None else len(self.sampler.centres),
         )
+        self._frames = 0  # points frames so far (every HEATMAP_EVERY-th carries the map)
+        self._frame_step = -1  # step of the latest samples event
+        self._reference_due = False
+        self._started = self._window_start = time.perf_counter()
+        self._window_step = 0
         if checkpoint is not None:
             self.load_state_dict(checkpoint)
+        if start_paused:
+            self.send(Command("pause"))
 
     # --- commands ---
     def send(self, command: Command) -> None:
@@ -108,40 +137,57 @@ class Trainer:
         self._inbox.put(command)
 
     def _apply(self, command: Command) -> None:
-        if command.name == "set_lr":
-            if command.value is None or not 0 < float(command.value) <= 1:
-                raise ValueError("set_lr needs a value in (0, 1]")
-            opt = self.nets.opt_g if command.target == "g" else self.nets.opt_d
-            for group in opt.param_groups:
-                group["lr"] = float(command.value)
-        elif command.name == "freeze":
-            if command.target == "g":
-                self.nets.freeze_g = bool(command.value)
-            else:
-                self.nets.freeze_d = bool(command.value)
-        elif command.name == "stop":
+        if command.name == "stop":
             self._stop_reason = "stopped by user"
+        elif command.name not in ("pause", "resume", "step"):
+            self._reference_due |= self.controls.apply(command)
 
     def _commands(self) -> Iterator[Event]:
-        """Apply queued commands; a pause blocks here until resume or stop."""
+        """Apply queued commands; a pause waits here until resume or stop."""
         while not self._inbox.empty():
             command = self._inbox.get()
-            if command.name != "pause":
-                self._apply(command)
-                continue
-            yield StatusEvent(status="paused", step=self.step)
-            while True:
-                command = self._inbox.get()  # blocks: the run is paused
-                self._apply(command)
-                if command.name == "stop":
+            if command.name == "pause":
+                yield StatusEvent(status="paused", step=self.step)
+                yield from self._paused()
+                if self._stop_reason is not None:
                     return
-                if command.name == "resume":
-                    yield StatusEvent(status="running", step=self.step)
-                    break
+            else:
+                self._apply(command)
+        if self._reference_due:
+            yield self._reference()
+
+    def _paused(self) -> Iterator[Event]:
+        """Wait for commands (the run is paused): steps, controls, then resume or stop."""
+        while True:
+            command = self._inbox.get()  # blocks
+            if command.name == "step":
+                yield from self._manual(command)
+            else:
+                self._apply(command)
+            if self._reference_due:
+                yield self._reference()
+            if command.name == "stop":
+                return
+            if command.name == "resume":
+                yield StatusEvent(status="running", step=self.step)
+                return
+
+    def _manual(self, command: Command) -> Iterator[Event]:
+        """Run a ``step`` command's updates, then report them: one metrics, one samples event."""
+        network: Phase = command.target or "both"
+        value = command.value
+        count = min(int(value), MAX_MANUAL_STEPS) if isinstance(value, int | float) else 1
+        for _ in range(count):
+            if self.step >= self.config.steps:
+                break
+            self.manual_step(network)
+        if self._pending:
+            yield self._flush_metrics()
+        yield self._samples(phase=network, with_map=True)
 
     @property
     def lrs(self) -> tuple[float, float]:
-        return self.nets.opt_g.param_groups[0]["lr"], self.nets.opt_d.param_groups[0]["lr"]
+        return self.controls.lr("g"), self.controls.lr("d")
 
     # --- training ---
     def noise(self, n: int) -> Tensor:
@@ -151,32 +197,71 @@ class Trainer:
             return torch.rand(shape, generator=self.rng, device=self.device) * 2 - 1
         return torch.randn(shape, generator=self.rng, device=self.device)
 
+    def _real(self) -> Tensor:
+        return self.sampler.sample(self.config.batch_size, self.rng) / self.sampler.scale
+
     def train_step(self) -> None:
         """k discriminator steps then one generator step; figures stay on the device.
 
         The last D step's fake batch is kept attached to G's graph and reused by the
         G step, so G runs forward once per D step and never twice for the same z.
         """
-        cfg = self.config
-        for i in range(cfg.d_steps):
-            real = self.sampler.sample(cfg.batch_size, self.rng) / self.sampler.scale
-            last = i == cfg.d_steps - 1
+        k, loss, batch = self.controls.d_steps, self.controls.loss, self.config.batch_size
+        for i in range(k):
+            real = self._real()
+            last = i == k - 1
             with torch.set_grad_enabled(last and not self.nets.freeze_g), self.nets.autocast():
-                fake = self.nets.g(self.noise(cfg.batch_size))  # (B, *sample_shape)
+                fake = self.nets.g(self.noise(batch))  # (B, *sample_shape)
             self.d_iter += 1
-            d = d_step(self.nets, self.loss, real, fake, self.d_iter)
-        g = g_step(self.nets, self.loss, fake)
+            d = d_step(self.nets, loss, real, fake, self.d_iter)
+        g = g_step(self.nets, loss, fake)
         if self.g_ema is not None:
-            ema_update(self.g_ema, self.nets.g, cfg.ema)
+            ema_update(self.g_ema, self.nets.g, self.config.ema)
+        self._record(d, g)
+
+    def manual_step(self, network: Phase) -> None:
+        """One D update (``d``), one G update (``g``) or one iteration (``both``).
+
+        A D update leaves G as it is and a G update leaves D: the other network's
+        figures are still computed, without a gradient, so every step has its metrics.
+        """
+        if network == "both":
+            self.train_step()
+            return
+        nets, loss, batch = self.nets, self.controls.loss, self.config.batch_size
+        real = self._real()
+        if network == "d":
+            with torch.no_grad(), nets.autocast():
+                fake = nets.g(self.noise(batch))
+            self.d_iter += 1
+            d = d_step(nets, loss, real, fake, self.d_iter)
+            g = g_step(nets, loss, fake)  # fake carries no graph: G's figures only
+        else:
+            with torch.set_grad_enabled(not nets.freeze_g), nets.autocast():
+                fake = nets.g(self.noise(batch))
+            frozen, nets.freeze_d = nets.freeze_d, True
+            try:
+                d = d_step(nets, loss, real, fake, self.d_iter)  # D's figures only
+            finally:
+                nets.freeze_d = frozen
+            g = g_step(nets, loss, fake)
+            if self.g_ema is not None:
+                ema_update(self.g_ema, nets.g, self.config.ema)
+        self._record(d, g)
+
+    def _record(self, d: DStats, g: GStats) -> None:
         self.step += 1
         self._pending.append(torch.stack([d.loss, g.loss, d.d_real, d.d_fake, g.grad, d.grad]))
         self._pending_steps.append(self.step)
 
-    def _flush_metrics(self, started: float, rate: float) -> MetricsEvent:
+    def _flush_metrics(self) -> MetricsEvent:
         # The only host sync of the training loop: one read-back per metrics frame.
         loss_d, loss_g, d_real, d_fake, grad_g, grad_d = (
             torch.stack(self._pending).float().T.cpu().tolist()  # (6, steps)
         )
+        now = time.perf_counter()
+        rate = (self.step - self._window_step) / max(now - self._window_start, 1e-9)
+        self._window_start, self._window_step = now, self.step
         lr_g, lr_d = self.lrs
         event = MetricsEvent(
             step=self.step,
@@ -189,7 +274,7 @@ class Trainer:
             grad_d=grad_d,
             lr_g=lr_g,
             lr_d=lr_d,
-            time=round(time.perf_counter() - started, 4),
+            time=round(now - self._started, 4),
             wall=time.time(),
             steps_per_second=round(rate, 2),
         )
@@ -202,46 +287,78 @@ class Trainer:
 
     @property
     def eval_generator(self) -> torch.nn.Module:
-        """The generator used for samples and quality: the EMA copy when there is one."""
+        """The generator quality is measured on: the EMA copy when there is one."""
         return self.g_ema if self.g_ema is not None else self.nets.g
+
+    def _reference(self) -> ReferenceEvent:
+        self._reference_due = False
+        if self.view is None:
+            return self.snapshots.image_reference(self.step)
+        return self.view.reference(self.step)
+
+    def _samples(self, *, phase: Phase | None = None, with_map: bool = False) -> SamplesEvent:
+        """The next samples event: the image grid, or the live view of the training G."""
+        self._frame_step = self.step
+        if self.view is None:
+            return self.snapshots.images(self.step, self.eval_generator)
+        # The last frame of a run always has the map: it is what a finished run shows.
+        with_map = with_map or self._frames % HEATMAP_EVERY == 0 or self.step >= self.config.steps
+        self._frames += 1
+        return self.view.samples(
+            self.step, self.nets.g, self.nets.d, with_map=with_map, g_ema=self.g_ema, phase=phase
+        )
+
+    def _samples_due(self, now: float, next_frame: float) -> bool:
+        per_second = self.config.samples_per_second
+        if self.view is None or per_second == 0:
+            return self.step % self.config.samples_every == 0
+        return now >= next_frame
 
     def events(self) -> Iterator[Event]:
         """Run to the end (or until stopped / diverged), yielding events as they happen."""
         cfg = self.config
         yield StatusEvent(status="running", step=self.step, config=cfg.model_dump())
-        yield self.snapshots.samples(self.step, self.eval_generator, self.nets.d)
-        started = time.perf_counter()
-        window_start, window_step = started, self.step
+        yield self._reference()
+        yield self._samples(with_map=True)
+        self._started = self._window_start = time.perf_counter()
+        self._window_step = self.step
+        interval = 1 / cfg.samples_per_second if cfg.samples_per_second else 0.0
+        next_frame = self._started + interval
+        paced_at = self._started
         last_quality = -1
         while self.step < cfg.steps:
             yield from self._commands()
             if self._stop_reason is not None:
                 break
+            pace = self.controls.pace
+            if pace:
+                paced_at = max(paced_at + 1 / pace, time.perf_counter())
+                time.sleep(max(0.0, paced_at - time.perf_counter()))
             self.train_step()
             step = self.step
-            if step % cfg.metrics_every == 0 or step == cfg.steps:
-                now = time.perf_counter()
-                rate = (step - window_step) / max(now - window_start, 1e-9)
-                window_start, window_step = now, step
-                metrics = self._flush_metrics(started, rate)
+            if pace or step % cfg.metrics_every == 0 or step == cfg.steps:
+                metrics = self._flush_metrics()
                 yield metrics
                 alerts = self.diagnostics.on_metrics(metrics)
                 yield from alerts
                 if any(a.kind == "divergence" for a in alerts):
                     yield StatusEvent(status="failed", step=step, reason=self._divergence(metrics))
                     return
-            if step % cfg.samples_every == 0:
-                yield self.snapshots.samples(step, self.eval_generator, self.nets.d)
+            now = time.perf_counter()
+            if pace:
+                yield self._samples(phase="both", with_map=True)
+            elif self._samples_due(now, next_frame):
+                yield self._samples()
+                next_frame = max(next_frame + interval, now)
             if step % cfg.quality_every == 0:
                 quality, alerts = self._quality()
                 last_quality = step
                 yield quality
                 yield from alerts
         if self._pending:
-            rate = (self.step - window_step) / max(time.perf_counter() - window_start, 1e-9)
-            yield self._flush_metrics(started, rate)
-        if self.step % cfg.samples_every != 0:
-            yield self.snapshots.samples(self.step, self.eval_generator, self.nets.d)
+            yield self._flush_metrics()
+        if self._frame_step != self.step:
+            yield self._samples(with_map=True)
         if last_quality != self.step:
             quality, alerts = self._quality()
             yield quality
@@ -262,7 +379,6 @@ class Trainer:
     # --- checkpoints ---
     def state_dict(self) -> dict[str, Any]:
         """A plain checkpoint dict: models, optimizers, step, controls and RNG state."""
-        lr_g, lr_d = self.lrs
         return {
             "version": CHECKPOINT_VERSION,
             "config": self.config.model_dump(),
@@ -273,12 +389,7 @@ class Trainer:
             "g_ema": None if self.g_ema is None else self.g_ema.state_dict(),
             "opt_g": self.nets.opt_g.state_dict(),
             "opt_d": self.nets.opt_d.state_dict(),
-            "controls": {
-                "lr_g": lr_g,
-                "lr_d": lr_d,
-                "freeze_g": self.nets.freeze_g,
-                "freeze_d": self.nets.freeze_d,
-            },
+            "controls": self.controls.state(),
             "rng": {"torch": torch.get_rng_state(), "train": self.rng.get_state()},
         }
 
@@ -292,12 +403,8 @@ class Trainer:
         self.nets.d.load_state_dict(state["d"])
         if self.g_ema is not None and state["g_ema"] is not None:
             self.g_ema.load_state_dict(state["g_ema"])
+        self.controls.load(state["controls"])  # first: it may swap an optimizer's kind
         self.nets.opt_g.load_state_dict(state["opt_g"])
         self.nets.opt_d.load_state_dict(state["opt_d"])
-        controls = state["controls"]
-        self._apply(Command("set_lr", target="g", value=controls["lr_g"]))
-        self._apply(Command("set_lr", target="d", value=controls["lr_d"]))
-        self.nets.freeze_g = bool(controls["freeze_g"])
-        self.nets.freeze_d = bool(controls["freeze_d"])
         torch.set_rng_state(state["rng"]["torch"])
         self.rng.set_state(state["rng"]["train"])

@@ -38,6 +38,7 @@ class Job:
     config: dict[str, Any]
     run_dir: str
     resume_from: str | None = None
+    start_paused: bool = False
 
 
 def failed_frame(step: int, reason: str) -> dict[str, Any]:
@@ -87,7 +88,12 @@ class Executor(ABC):
 
     @abstractmethod
     def launch(
-        self, run_id: str, config: dict[str, Any], run_dir: Path, resume_from: Path | None = None
+        self,
+        run_id: str,
+        config: dict[str, Any],
+        run_dir: Path,
+        resume_from: Path | None = None,
+        start_paused: bool = False,
     ) -> None:
         """Start a run now, without blocking; RuntimeError when no slot is free or the run is
         already active.
@@ -96,7 +102,8 @@ class Executor(ABC):
         ``config["checkpoint_every"]`` steps (when > 0) and when the run completes or is
         stopped, never from a failed run; only the newest ``app.checkpoints.KEEP`` are kept.
         ``resume_from`` is a checkpoint file to load first: the run's first status frame
-        then carries that checkpoint's step.
+        then carries that checkpoint's step. ``start_paused``: the run waits paused after
+        its first samples frame, for step commands or resume.
         """
 
     @abstractmethod

@@ -106,13 +106,19 @@ class LocalExecutor(Executor):
             return set(self._running)
 
     def launch(
-        self, run_id: str, config: dict[str, Any], run_dir: Path, resume_from: Path | None = None
+        self,
+        run_id: str,
+        config: dict[str, Any],
+        run_dir: Path,
+        resume_from: Path | None = None,
+        start_paused: bool = False,
     ) -> None:
         job = Job(
             run_id=run_id,
             config=dict(config),
             run_dir=str(run_dir),
             resume_from=None if resume_from is None else str(resume_from),
+            start_paused=start_paused,
         )
         with self._lock:
             if self._state != "started":

@@ -65,7 +65,9 @@ def run_job(job: Job, *, cache_dir: Path, emit: Emit, receive: Receive) -> None:
         # warm_up gave this worker its share of the cores; an MLP run takes one thread of it.
         torch.set_num_threads(torch_threads(config, torch.get_num_threads()))
         state = load_checkpoint(job.resume_from) if job.resume_from is not None else None
-        trainer = Trainer(config, cache_dir=cache_dir, checkpoint=state)
+        trainer = Trainer(
+            config, cache_dir=cache_dir, checkpoint=state, start_paused=job.start_paused
+        )
         # The trainer blocks inside events() while paused, so commands need their own thread.
         threading.Thread(
             target=_forward, args=(receive, trainer, orphaned), name="commands", daemon=True

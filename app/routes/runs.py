@@ -7,7 +7,7 @@ import csv
 import io
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, HTTPException, Query, Response, status
+from fastapi import APIRouter, Body, HTTPException, Path, Query, Response, status
 from fastapi.responses import FileResponse
 
 from app.deps import RunManagerDep, SettingsDep, TokenDep
@@ -16,8 +16,10 @@ from app.schemas import (
     RUN_CREATE_SCHEMA,
     ControlsUpdate,
     MetricsHistory,
+    ReplaySteps,
     RunPublic,
     RunsPublic,
+    StepRequest,
     errors,
     parse_run_create,
 )
@@ -63,10 +65,11 @@ async def _call(action: Any) -> Any:
 async def create_run(
     manager: RunManagerDep, settings: SettingsDep, body: Annotated[Any, Body()] = None
 ) -> Any:
-    """Queue a run: a full RunConfig, or ``{"preset": NAME, "overrides": {...}}``."""
-    config, preset = parse_run_create(body, settings)
+    """Queue a run: a full RunConfig, or ``{"preset": NAME, "overrides": {...}}``; either may
+    add ``"start_paused": true`` (the run waits paused at step 0 for step commands)."""
+    config, preset, start_paused = parse_run_create(body, settings)
     try:
-        return manager.create(config, preset)
+        return manager.create(config, preset, start_paused)
     except QueueFull as exc:
         raise _too_many(exc) from None
     except RunConflict as exc:
@@ -108,9 +111,17 @@ async def resume_run(run_id: str, manager: RunManagerDep) -> Any:
     return await _call(manager.resume(run_id))
 
 
+@router.post("/{run_id}/step", response_model=RunPublic, responses=errors(404, 409, 422))
+async def step_run(run_id: str, body: StepRequest, manager: RunManagerDep) -> Any:
+    """Run ``count`` D updates, G updates or full iterations of a paused run; it then sends
+    one metrics and one samples frame. 409 unless the run is paused."""
+    return await _call(manager.step(run_id, body.network, body.count))
+
+
 @router.patch("/{run_id}/controls", response_model=RunPublic, responses=errors(404, 409, 413, 422))
 async def update_controls(run_id: str, changes: ControlsUpdate, manager: RunManagerDep) -> Any:
-    """Change learning rates or freeze a network while the run trains."""
+    """Change learning rates, k, the loss, an optimizer, the slow-motion pace or the
+    manifold's latent dimensions, or freeze a network, while the run trains."""
     return await _call(manager.set_controls(run_id, changes.model_dump(exclude_none=True)))
 
 
@@ -190,3 +201,20 @@ async def download_checkpoint(run_id: str, manager: RunManagerDep) -> Any:
     return FileResponse(
         path, media_type="application/octet-stream", filename=f"{run_id}-checkpoint.pt"
     )
+
+
+@router.get("/{run_id}/replay", response_model=ReplaySteps, responses=errors(404))
+async def read_replay_steps(run_id: str, manager: RunManagerDep) -> Any:
+    """Steps of the stored samples frames (the newest ``KEEP_SAMPLES``), oldest first."""
+    return {"steps": await _call(manager.replay_steps(run_id))}
+
+
+@router.get("/{run_id}/replay/{step}", responses=errors(404, 422))
+async def read_replay_frame(
+    run_id: str, step: Annotated[int, Path(ge=0, le=MAX_OFFSET)], manager: RunManagerDep
+) -> Any:
+    """The stored samples frame at ``step`` (or the newest one before it)."""
+    frame = await _call(manager.replay_frame(run_id, step))
+    if frame is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "No samples frame at or before that step")
+    return frame

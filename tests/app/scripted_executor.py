@@ -41,7 +41,12 @@ class ScriptedExecutor(Executor):
             return set(self._active)
 
     def launch(
-        self, run_id: str, config: dict[str, Any], run_dir: Path, resume_from: Path | None = None
+        self,
+        run_id: str,
+        config: dict[str, Any],
+        run_dir: Path,
+        resume_from: Path | None = None,
+        start_paused: bool = False,
     ) -> None:
         with self._lock:
             if len(self._active) >= self.slots:

@@ -117,7 +117,7 @@ def test_the_schema_version_is_recorded_and_a_newer_one_refused(tmp_path: Path) 
     store.open()
     store.close()
     with sqlite3.connect(tmp_path / "db.sqlite") as conn:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 1
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
         conn.execute("PRAGMA user_version = 99")
     with pytest.raises(RuntimeError, match="schema version 99"):
         Store(tmp_path / "db.sqlite").open()

@@ -8,13 +8,14 @@ from typing import Any
 import pytest
 
 from app.hub import BUFFER, MAX_MERGED_STEPS, OVERFLOW, Hub, HubFull, Message, coalesce
+from gan_core.events import PROTOCOL_VERSION
 
 
 def metrics(step: int, n: int = 10) -> dict[str, Any]:
     steps = list(range(step - n + 1, step + 1))
     return {
         "type": "metrics",
-        "v": 1,
+        "v": PROTOCOL_VERSION,
         "step": step,
         "steps": steps,
         "lr_g": 0.1,

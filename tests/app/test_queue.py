@@ -18,7 +18,7 @@ from app.jobs import CUT_OFF
 from app.main import create_app
 from app.manager import RunManager
 from app.settings import Settings
-from gan_core.events import METRIC_FIELDS, StatusEvent, to_frame
+from gan_core.events import METRIC_FIELDS, PROTOCOL_VERSION, StatusEvent, to_frame
 
 
 class Harness:
@@ -48,7 +48,7 @@ def metrics_frame(first: int, last: int) -> dict[str, Any]:
     steps = list(range(first, last + 1))
     return {
         "type": "metrics",
-        "v": 1,
+        "v": PROTOCOL_VERSION,
         "step": last,
         "steps": steps,
         **{name: [0.5] * len(steps) for name in METRIC_FIELDS},
@@ -104,7 +104,7 @@ def test_the_run_list_hears_one_positions_frame_per_queue_change(
         while not any(f["type"] == "positions" for f in frames):
             frames.append(ws.receive_json())
         positions = [f for f in frames if f["type"] == "positions"]
-        assert positions == [{"type": "positions", "v": 1, "queue": ids[2:]}]
+        assert positions == [{"type": "positions", "v": PROTOCOL_VERSION, "queue": ids[2:]}]
         # the runs still waiting got no run frame of their own for moving up
         assert not [f for f in frames if f["type"] == "run" and f["run"]["id"] in ids[2:]]
 

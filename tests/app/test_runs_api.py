@@ -55,7 +55,13 @@ def test_stop_pause_resume_and_a_live_lr_change(client: TestClient) -> None:
     assert client.post(f"/api/runs/{rid}/stop").status_code == 200
     stopped = wait_run(client, rid, lambda r: r["status"] in FINAL)
     assert stopped["status"] == "stopped" and stopped["reason"] == "stopped by user"
-    assert stopped["controls"] == {"lr_g": 1e-4, "lr_d": 2e-3, "freeze_g": False, "freeze_d": True}
+    assert stopped["controls"] == {
+        "lr_g": 1e-4,
+        "lr_d": 2e-3,
+        "freeze_g": False,
+        "freeze_d": True,
+        **dict.fromkeys(("d_steps", "loss", "optimizer_g", "optimizer_d", "pace", "manifold_dims")),
+    }
     metrics = client.get(f"/api/runs/{rid}/metrics").json()
     late = [
         (s, gd) for s, gd in zip(metrics["steps"], metrics["grad_d"], strict=True) if s > at + 10

@@ -119,6 +119,7 @@ def test_health_stays_fast_under_the_costliest_launch_the_server_accepts() -> No
         "data_dim": 1024,
         "n_samples": 80,
         "samples_every": 1000,
+        "samples_per_second": 0,  # by step count, so the frame rate is the one named here
         "metrics_every": 9,
         "quality_every": 100,
         "batch_size": 256,

@@ -18,7 +18,13 @@ from websockets.sync.client import ClientConnection, connect
 
 from app.main import create_app
 
-BIG_SAMPLES = {"steps": 500, "samples_every": 10, "heatmap_size": 160, "n_samples": 4000}
+BIG_SAMPLES = {
+    "steps": 500,
+    "samples_per_second": 0,
+    "samples_every": 10,
+    "heatmap_size": 160,
+    "n_samples": 4000,
+}
 
 
 @contextmanager

@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
 from app.main import create_app
+from gan_core.events import PROTOCOL_VERSION
 
 Frame = dict[str, Any]
 
@@ -35,14 +36,14 @@ def test_snapshot_then_live_frames_without_gap_or_repeat(client: TestClient) -> 
     wait_run(client, rid, lambda r: r["step"] >= 50)
     with client.websocket_connect(f"/ws/runs/{rid}") as ws:
         snapshot = ws.receive_json()
-        assert snapshot["type"] == "snapshot" and snapshot["v"] == 1
+        assert snapshot["type"] == "snapshot" and snapshot["v"] == PROTOCOL_VERSION
         assert snapshot["run"]["id"] == rid and snapshot["run"]["status"] == "running"
         history = snapshot["history"]["metrics"]["steps"]
         assert history == list(range(1, len(history) + 1)) and len(history) >= 50
         live = frames_until(ws, lambda f: f["type"] == "metrics" and f["step"] >= history[-1] + 30)
         steps = [s for f in live if f["type"] == "metrics" for s in f["steps"]]
         assert steps == list(range(history[-1] + 1, steps[-1] + 1))
-        assert all(f["run_id"] == rid and f["v"] == 1 for f in live)
+        assert all(f["run_id"] == rid and f["v"] == PROTOCOL_VERSION for f in live)
         client.patch(f"/api/runs/{rid}/controls", json={"lr_g": 5e-4})
         changed = frames_until(ws, lambda f: f["type"] == "metrics" and f["lr_g"] == 5e-4)
         assert changed[-1]["lr_d"] == 2e-3
@@ -104,7 +105,7 @@ def test_the_run_list_stream_follows_changes(client: TestClient) -> None:
         assert mine[-1]["step"] == 100
         assert client.delete(f"/api/runs/{run['id']}").status_code == 204
         gone = frames_until(ws, lambda f: f["type"] == "deleted")
-        assert gone[-1] == {"type": "deleted", "v": 1, "id": run["id"]}
+        assert gone[-1] == {"type": "deleted", "v": PROTOCOL_VERSION, "id": run["id"]}
     statuses = [r["status"] for r in mine]
     assert statuses[-1] == "completed" and "running" in statuses
     # progress updates are throttled: far fewer list frames than metrics frames (10)

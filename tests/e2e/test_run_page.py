@@ -45,7 +45,7 @@ def test_launch_ring8_from_the_form_watch_and_control_it(page: Page, server: Ser
         timeout=30_000,
     )
     page.wait_for_function(
-        "document.getElementById('data-plot').data?.length === 3", timeout=30_000
+        "document.getElementById('data-view').dataset.layers?.includes('fake')", timeout=30_000
     )
     screenshot(page, "run-ring8")
 

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from app.cli import main
+from gan_core.events import PROTOCOL_VERSION
 
 
 def test_train_prints_a_summary_and_writes_events(
@@ -39,7 +40,12 @@ def test_train_prints_a_summary_and_writes_events(
     assert 0 <= summary["high_quality"] <= 1 and 0 <= summary["modes_covered"] <= 8
     frames = [json.loads(line) for line in events.read_text().splitlines()]
     assert frames[0]["type"] == "status" and frames[0]["config"]["g_hidden"] == 32
-    assert frames[-1] == {**frames[-1], "type": "status", "status": "completed", "v": 1}
+    assert frames[-1] == {
+        **frames[-1],
+        "type": "status",
+        "status": "completed",
+        "v": PROTOCOL_VERSION,
+    }
     assert {f["type"] for f in frames} >= {"metrics", "samples", "quality"}
     assert (tmp_path / "ck.pt").is_file()
 

@@ -11,6 +11,7 @@ from gan_core.events import (
     Command,
     MetricsEvent,
     QualityEvent,
+    ReferenceEvent,
     SamplesEvent,
     StatusEvent,
 )
@@ -28,7 +29,8 @@ def losses(config: RunConfig) -> list[float]:
 
 
 def test_a_run_yields_status_then_metrics_samples_quality_then_completed() -> None:
-    events = list(Trainer(tiny(samples_every=20, quality_every=20)).events())
+    config = tiny(samples_every=20, samples_per_second=0, quality_every=20)
+    events = list(Trainer(config).events())
     first, last = events[0], events[-1]
     assert isinstance(first, StatusEvent) and first.status == "running"
     assert first.config is not None and first.config["steps"] == 40
@@ -42,11 +44,13 @@ def test_a_run_yields_status_then_metrics_samples_quality_then_completed() -> No
         assert m.lr_g == 2e-3 and m.steps_per_second > 0
     samples = [e for e in events if isinstance(e, SamplesEvent)]
     assert [s.step for s in samples] == [0, 20, 40]
+    (reference,) = [e for e in events if isinstance(e, ReferenceEvent)]
+    assert events[1] is reference and reference.map is not None
     heat = samples[-1].heatmap
     assert (
         heat is not None
-        and len(heat["z"]) == len(heat["y"])
-        and len(heat["z"][0]) == len(heat["x"])
+        and len(heat["z"]) == len(reference.map["y"])
+        and len(heat["z"][0]) == len(reference.map["x"])
     )
     assert samples[-1].points is not None and len(samples[-1].points[0]) == 2
     quality = [e for e in events if isinstance(e, QualityEvent)]
@@ -122,6 +126,7 @@ def test_gaussian_1d_reports_mean_and_std() -> None:
     assert quality.mean is not None and quality.std is not None and quality.modes_total is None
     points = [e for e in events if isinstance(e, SamplesEvent)][-1]
     assert points.heatmap is None and points.points is not None and len(points.points[0]) == 3
+    assert points.gradients is None and points.manifold is None  # no view of 3-D vectors
 
 
 def test_image_runs_send_png_grids_and_class_coverage(tmp_path) -> None:
@@ -137,6 +142,8 @@ def test_image_runs_send_png_grids_and_class_coverage(tmp_path) -> None:
     )
     events = list(Trainer(digits, cache_dir=tmp_path).events())
     samples = [e for e in events if isinstance(e, SamplesEvent)][-1]
-    assert samples.kind == "images" and samples.image_png and samples.real_png
+    assert samples.kind == "images" and samples.image_png
+    (reference,) = [e for e in events if isinstance(e, ReferenceEvent)]
+    assert reference.kind == "images" and reference.real_png
     quality = [e for e in events if isinstance(e, QualityEvent)][-1]
     assert quality.class_coverage is not None and len(quality.class_coverage) == 10

@@ -14,7 +14,7 @@ from jobs_helpers import TIMEOUT, Frame, Frames, new_run_id, on_disk, only, stat
 from app.checkpoints import checkpoint_path
 from app.jobs.local import LocalExecutor
 from gan_core.checkpoint import load_checkpoint
-from gan_core.events import Command
+from gan_core.events import PROTOCOL_VERSION, Command
 
 LONG = 1_000_000  # steps: runs that only end when told to
 
@@ -40,7 +40,7 @@ def test_a_run_streams_its_frames_and_completes_with_checkpoints(
     assert [f["step"] for f in only(got, "metrics")] == [10, 20, 30, 40, 50, 60]
     assert [f["step"] for f in only(got, "checkpoint")] == [20, 40, 60]
     final = checkpoint_path(run_dir, 60)
-    assert got[-2] == {"type": "checkpoint", "v": 1, "step": 60, "path": str(final)}
+    assert got[-2] == {"type": "checkpoint", "v": PROTOCOL_VERSION, "step": 60, "path": str(final)}
     assert last["type"] == "status" and last["status"] == "completed" and last["step"] == 60
     assert load_checkpoint(final)["step"] == 60
     assert on_disk(run_dir) == [40, 60]
@@ -94,7 +94,12 @@ def test_stop_keeps_a_checkpoint_and_resume_continues_from_its_step(
     assert stopped["status"] == "stopped" and stopped["step"] >= 20
     step = stopped["step"]
     stop_file = checkpoint_path(run_dir, step)
-    assert got[-2] == {"type": "checkpoint", "v": 1, "step": step, "path": str(stop_file)}
+    assert got[-2] == {
+        "type": "checkpoint",
+        "v": PROTOCOL_VERSION,
+        "step": step,
+        "path": str(stop_file),
+    }
     assert load_checkpoint(stop_file)["step"] == step
 
     resumed = new_run_id()

@@ -1,0 +1,60 @@
+// The run page's Plotly charts over steps: losses, D's outputs and quality.
+import { COLORS, CONFIG, fmt, LAYOUT } from "./api.js";
+
+// Plotly.react diffs data by reference; the arrays grow in place, so each draw bumps
+// datarevision to make every plot take the new points.
+let revision = 0;
+
+const layout = (extra) => ({ ...LAYOUT, datarevision: revision, ...extra });
+
+/** Redraw the step charts from metrics m, the quality frames and the alerts. */
+export function drawCharts(m, quality, alerts) {
+  revision += 1;
+  drawLosses(m, alerts);
+  drawProbabilities(m);
+  drawQuality(quality);
+}
+
+function drawLosses(m, alerts) {
+  Plotly.react("loss-plot", [
+    { x: m.steps, y: m.loss_d, name: "loss D", line: { color: COLORS.d, width: 1.5 } },
+    { x: m.steps, y: m.loss_g, name: "loss G", line: { color: COLORS.g, width: 1.5 } },
+  ], layout({ xaxis: { title: { text: "step" } },
+       shapes: alerts.map((a) => ({ type: "line", x0: a.step, x1: a.step, yref: "paper", y0: 0, y1: 1,
+                                    line: { color: COLORS.d, dash: "dot", width: 1.5 } })),
+       annotations: alerts.map((a) => ({ x: a.step, yref: "paper", y: 1, text: a.kind.replace("_", " "),
+         showarrow: false, font: { color: COLORS.d, size: 11 }, xanchor: "left" })) }), CONFIG);
+}
+
+function drawProbabilities(m) {
+  const x0 = m.steps[0] ?? 0, x1 = m.steps.at(-1) ?? 1;
+  Plotly.react("prob-plot", [
+    { x: m.steps, y: m.d_real, name: "D(x), real", line: { color: COLORS.real, width: 1.5 } },
+    { x: m.steps, y: m.d_fake, name: "D(G(z)), generated", line: { color: COLORS.fake, width: 1.5 } },
+  ], layout({ yaxis: { range: [0, 1] }, xaxis: { title: { text: "step" } },
+       shapes: [{ type: "line", x0, x1, y0: 0.5, y1: 0.5, line: { dash: "dash", color: "#555" } }],
+       annotations: [{ x: x1, y: 0.5, text: "D can no longer tell: 0.5", showarrow: false,
+                       yshift: 10, xanchor: "right" }] }), CONFIG);
+}
+
+function drawQuality(q) {
+  if (!q.length) return;
+  const steps = q.map((e) => e.step);
+  const last = q.at(-1);
+  let traces, look = layout({ xaxis: { title: { text: "step" } } });
+  if (last.modes_total != null) {
+    traces = [
+      { x: steps, y: q.map((e) => e.modes_covered), name: `modes covered / ${last.modes_total}`, line: { color: COLORS.g } },
+      { x: steps, y: q.map((e) => 100 * e.high_quality), name: "high-quality %", yaxis: "y2", line: { color: COLORS.fake } },
+    ];
+    look = { ...look, yaxis: { range: [0, last.modes_total + 0.5] }, yaxis2: { overlaying: "y", side: "right", range: [0, 100], tickmode: "linear", dtick: 25, showgrid: false },
+            margin: { ...LAYOUT.margin, r: 45 } };
+  } else if (last.class_coverage) {
+    traces = [{ x: [...last.class_coverage.keys()].map(String), y: last.class_coverage, type: "bar",
+                name: `share of samples per class (step ${last.step}, score ${fmt(last.score, 2)})`, marker: { color: COLORS.fake } }];
+    look = { ...look, xaxis: { title: { text: "class" } } };
+  } else {
+    traces = [{ x: steps, y: q.map((e) => e.distance), name: "distance to the real data", line: { color: COLORS.fake } }];
+  }
+  Plotly.react("quality-plot", traces, look, CONFIG);
+}
