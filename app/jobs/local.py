@@ -312,7 +312,7 @@ class LocalExecutor(Executor):
         if run_id is None:
             log.error("worker %d: frame without a run: %r", worker.proc.pid, frame.get("type"))
             return
-        if isinstance(frame.get("step"), int):
+        if frame.get("type") in ("metrics", "status"):  # the step the stored history reaches
             worker.step = frame["step"]
         if is_final(frame):
             # Leave active() before the sink hears of it, so it may launch the next run.
