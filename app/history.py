@@ -9,20 +9,15 @@ from typing import Any
 
 from app.store import Store
 
-SNAPSHOT_IMAGES = 30  # image grids in a snapshot; point runs send only their latest frame
-
 
 def snapshot_history(store: Store, run_id: str, history_points: int) -> dict[str, Any]:
     """Metrics (at most ``history_points``), every quality and alert frame, the reference
-    frame and the latest samples."""
-    samples = store.frames("samples", run_id, 1)
-    if samples and samples[0].get("kind") == "images":  # the page's scrubber goes back
-        samples = store.frames("samples", run_id, SNAPSHOT_IMAGES)
+    frame and the latest samples frame (older ones: ``GET /api/runs/{id}/samples``)."""
     return {
         "metrics": store.metrics(run_id, history_points),
         "quality": store.frames("quality", run_id),
         "alerts": store.frames("alerts", run_id),
-        "samples": samples,
+        "samples": store.frames("samples", run_id, 1),
         "reference": next(iter(store.frames("reference", run_id, 1)), None),
     }
 

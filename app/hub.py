@@ -1,81 +1,53 @@
 """Fan-out of frames to websocket viewers: one Hub, one job.
 
 Every viewer has its own bounded buffer. Publishing never waits: when a viewer's buffer
-is full its frames are coalesced (metrics frames merged into one batched frame, only the
-latest samples frame and the latest ``run`` frame per run kept; status, alert, quality and
-other frames are never dropped). A viewer that still falls ``OVERFLOW`` frames behind is
-cut off (it reconnects and gets a fresh snapshot). A slow viewer thus never slows the run
-nor the other viewers. Call the Hub from the event loop's thread only.
+is full its messages are coalesced by what each message says of itself (its ``key``,
+``merge`` and ``barrier``, chosen in :mod:`app.framing`); the hub never reads a payload.
+A viewer that still falls ``OVERFLOW`` messages behind is cut off (it reconnects and gets
+a fresh snapshot). A slow viewer thus never slows the run nor the other viewers. Call the
+Hub from the event loop's thread only.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 from collections import Counter
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any
 
-from gan_core.events import METRIC_FIELDS, finite
-
-Frame = dict[str, Any]
 BUFFER = 64  # frames a viewer may lag behind before its buffer is coalesced
 OVERFLOW = 4 * BUFFER  # frames a viewer may lag behind even after coalescing
-MAX_MERGED_STEPS = 2000  # steps in one merged metrics frame; beyond, every other one is kept
-_COLUMNS = ("steps", *METRIC_FIELDS)
 
 
 class HubFull(Exception):
     """A topic, or the client, already has as many viewers as allowed."""
 
 
-def encode(frame: Frame) -> tuple[Frame, str]:
-    """``frame`` as strict JSON text (no NaN), with the frame that text describes."""
-    try:
-        return frame, json.dumps(frame, allow_nan=False)
-    except ValueError:  # rare: a diverged run; the walk is paid only then
-        clean = finite(frame)
-        return clean, json.dumps(clean, allow_nan=False)
-
-
 @dataclass(frozen=True)
 class Message:
-    """A frame and its JSON text, encoded once for all viewers."""
+    """JSON text, encoded once for every viewer, and how a backlog may shrink it.
 
-    frame: Frame
+    ``key``: a later message with the same key supersedes this one (or, with ``merge``,
+    the keyed messages of a backlog become ``merge(them)``); ``barrier``: nothing moves
+    across it. ``frame`` is the payload the text encodes, for the server's own readers;
+    the hub never looks at it.
+    """
+
     text: str
-
-    @classmethod
-    def of(cls, frame: Frame) -> Message:
-        return cls(*encode(frame))
-
-
-def merge_metrics(frames: list[Frame]) -> Frame:
-    """One metrics frame holding all the frames' steps (decimated past MAX_MERGED_STEPS)."""
-    merged = {**frames[-1], **{name: [v for f in frames for v in f[name]] for name in _COLUMNS}}
-    count = len(merged["steps"])
-    if count > MAX_MERGED_STEPS:
-        stride = -(-count // MAX_MERGED_STEPS)
-        keep = list(range(0, count, stride))
-        if keep[-1] != count - 1:
-            keep[-1] = count - 1  # the newest step must survive: it is where the curve ends
-        for name in _COLUMNS:
-            merged[name] = [merged[name][i] for i in keep]
-    return merged
+    frame: dict[str, Any]
+    key: Hashable | None = None
+    merge: Callable[[list[Message]], Message] | None = None
+    barrier: bool = False
 
 
 def coalesce(messages: list[Message]) -> list[Message]:
-    """Shrink a backlog: one merged metrics frame, the latest samples frame, the latest
-    ``run`` frame per run and the latest ``positions`` frame, each at the position of its
-    newest original; the rest as is.
-
-    Status frames are barriers: nothing moves across one, so steps trained before a
-    pause never arrive after its ``paused`` frame.
-    """
+    """Shrink a backlog: between barriers, each key's messages become one (merged, or the
+    newest) at the position of the newest; unkeyed messages stay as they are."""
     out: list[Message] = []
     segment: list[Message] = []
     for message in messages:
-        if message.frame.get("type") == "status":
+        if message.barrier:
             out += _coalesce_segment(segment)
             out.append(message)
             segment = []
@@ -86,21 +58,20 @@ def coalesce(messages: list[Message]) -> list[Message]:
 
 def _coalesce_segment(messages: list[Message]) -> list[Message]:
     out: list[Message | None] = []
-    metrics: list[Frame] = []
-    latest: dict[Any, int] = {}
+    latest: dict[Hashable, int] = {}
+    keyed: dict[Hashable, list[Message]] = {}
     for message in messages:
-        frame = message.frame
-        kind = frame.get("type")
-        if kind in ("metrics", "samples", "run", "positions"):
-            key = (kind, frame["run"]["id"] if kind == "run" else None)
+        key = message.key
+        if key is not None:
             if key in latest:
                 out[latest[key]] = None
             latest[key] = len(out)
-            if kind == "metrics":
-                metrics.append(frame)
+            keyed.setdefault(key, []).append(message)
         out.append(message)
-    if len(metrics) > 1:  # merged once, encoded once: a backlog costs linear time
-        out[latest[("metrics", None)]] = Message.of(merge_metrics(metrics))
+    for key, group in keyed.items():
+        merge = group[-1].merge
+        if merge is not None and len(group) > 1:  # merged once: a backlog costs linear time
+            out[latest[key]] = merge(group)
     return [m for m in out if m is not None]
 
 
@@ -184,13 +155,9 @@ class Hub:
             if self._clients[subscription.client] <= 0:
                 del self._clients[subscription.client]
 
-    def publish(self, topic: str, frame: Frame | Message) -> None:
-        """Hand ``frame`` (or an already encoded Message) to every viewer of ``topic``."""
-        viewers = self._topics.get(topic)
-        if not viewers:
-            return
-        message = frame if isinstance(frame, Message) else Message.of(frame)
-        for subscription in list(viewers):
+    def publish(self, topic: str, message: Message) -> None:
+        """Hand ``message`` to every viewer of ``topic``."""
+        for subscription in list(self._topics.get(topic, ())):
             subscription.put(message)
 
     def viewers(self, topic: str) -> int:

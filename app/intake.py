@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from app import framing
 from app.hub import Message
 from app.records import Row
 from app.store import Store
@@ -19,7 +20,7 @@ HIDDEN = ("v", "type", "run_id")  # protocol fields a run's latest quality does 
 
 def prepare(run_id: str, frame: dict[str, Any]) -> Message:
     """The frame tagged with its run, as strict JSON (NaN and inf become null)."""
-    return Message.of({**frame, "run_id": run_id})
+    return framing.message({**frame, "run_id": run_id})
 
 
 def record(store: Store, row: Row, message: Message) -> bool:

@@ -139,6 +139,21 @@ def costs(config: RunConfig, peak_steps_per_second: float) -> dict[str, float]:
     }
 
 
+def max_pace(config: RunConfig, bounds: dict[str, float]) -> float:
+    """The fastest slow-motion pace (steps a second, a samples frame after each) whose
+    frames stay within the stream-bytes and frames-a-second bounds."""
+    frames_per_step = 1 + 1 / config.metrics_every + 1 / config.quality_every
+    return min(
+        bounds["max_stream_bytes_per_second"] / frame_bytes(config),
+        bounds["max_frames_per_second"] / frames_per_step,
+    )
+
+
+def bounds_of(settings: object) -> dict[str, float]:
+    """Each limit's bound, read from the server's settings."""
+    return {lim.setting: getattr(settings, lim.setting) for lim in LIMITS.values()}
+
+
 def over_limits(
     config: RunConfig, bounds: dict[str, float], peak_steps_per_second: float
 ) -> list[tuple[str, Limit, float, float]]:

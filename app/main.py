@@ -8,7 +8,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-import plotly
 import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
@@ -29,7 +28,6 @@ log = logging.getLogger(__name__)
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
-PLOTLY_DIR = Path(plotly.__file__).resolve().parent / "package_data"
 
 
 def create_app(
@@ -65,7 +63,6 @@ def create_app(
     app.add_exception_handler(RequestValidationError, _invalid)  # type: ignore[arg-type]
     for module in (runs, presets, health, stream, pages):
         app.include_router(module.router)
-    app.mount("/static/vendor", StaticFiles(directory=PLOTLY_DIR), name="vendor")
     app.mount("/static", StaticFiles(directory=STATIC_DIR, check_dir=False), name="static")
     return app
 

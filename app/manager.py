@@ -17,8 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from app import checkpoints, history, intake, lifecycle
-from app.commands import control_command
+from app import checkpoints, framing, history, intake, lifecycle
 from app.hub import Hub, Message
 from app.jobs import CUT_OFF, CommandQueueFull, EventSink, Executor
 from app.records import Row, new_row, now_iso, public
@@ -26,6 +25,7 @@ from app.runlist import RunListFeed
 from app.settings import Settings
 from app.store import Store
 from gan_core.config import RunConfig
+from gan_core.control_schema import control_command
 from gan_core.events import Command, StatusEvent, to_frame
 
 log = logging.getLogger(__name__)
@@ -179,15 +179,10 @@ class RunManager:
         await self.get(run_id)
         return await asyncio.to_thread(history.latest_samples, self.store, run_id)
 
-    async def replay_steps(self, run_id: str) -> list[int]:
-        """Steps of the run's stored samples frames, for a replay."""
+    async def samples(self, run_id: str, max_frames: int) -> list[dict[str, Any]]:
+        """Stored samples frames, evenly spread by step, for a replay."""
         await self.get(run_id)
-        return await asyncio.to_thread(self.store.sample_steps, run_id)
-
-    async def replay_frame(self, run_id: str, step: int) -> dict[str, Any] | None:
-        """The stored samples frame at or before ``step``."""
-        await self.get(run_id)
-        return await asyncio.to_thread(self.store.sample_at, run_id, step)
+        return await asyncio.to_thread(self.store.samples, run_id, max_frames)
 
     async def history(self, run_id: str) -> dict[str, Any]:
         """What a late joiner needs to draw the run so far."""
@@ -396,7 +391,7 @@ class RunManager:
             row["started_at"] = row["started_at"] or now_iso()
             self.store.update_run(run_id, started_at=row["started_at"])
             self._set_status(row, "running")
-            self.hub.publish(run_id, self._status_frame(row))
+            self.hub.publish(run_id, framing.message(self._status_frame(row)))
             self.feed.changed(run_id, now=True)
             log.info("run %s: launched%s", run_id, " (resume)" if row["resume"] else "")
         if launched:
@@ -430,14 +425,14 @@ class RunManager:
         self.store.add_transition(row["id"], status, row["step"], reason, at)
 
     def _finish(
-        self, row: Row, status: str, reason: str | None, frame: dict[str, Any] | None = None
+        self, row: Row, status: str, reason: str | None, message: Message | None = None
     ) -> None:
-        """The run leaves the live set with ``status``; viewers hear it (``frame`` or ours)."""
+        """The run leaves the live set with ``status``; viewers hear it (``message`` or ours)."""
         run_id = row["id"]
         self._running.discard(run_id)
         self._live.pop(run_id, None)
         self._set_status(row, status, reason)
-        self.hub.publish(run_id, frame or self._status_frame(row))
+        self.hub.publish(run_id, message or framing.message(self._status_frame(row)))
         self.feed.ended(run_id, public(row))
         log.info(
             "run %s: %s at step %d%s", run_id, status, row["step"], f" ({reason})" if reason else ""
@@ -478,8 +473,8 @@ class RunManager:
             if self._closing and (status == "stopped" or reason == CUT_OFF):
                 status, reason = "interrupted", INTERRUPTED
                 frame = {**frame, "status": status, "reason": reason}
-                message = Message.of(frame)
-            self._finish(row, status, reason, message.frame)
+                message = framing.message(frame)
+            self._finish(row, status, reason, message)
             self._dispatch()
             return
         if frame.get("config") is not None and frame["step"] != row["step"]:

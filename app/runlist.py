@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from app import framing
 from app.hub import Hub
 from gan_core.events import PROTOCOL_VERSION
 
@@ -54,10 +55,10 @@ class RunListFeed:
 
     def positions(self, queue: list[str]) -> None:
         """The queue's order changed: ``queue`` holds the waiting run ids, first first."""
-        self._hub.publish(TOPIC, {"type": "positions", "v": PROTOCOL_VERSION, "queue": queue})
+        self._publish({"type": "positions", "v": PROTOCOL_VERSION, "queue": queue})
 
     def deleted(self, run_id: str) -> None:
-        self._hub.publish(TOPIC, {"type": "deleted", "v": PROTOCOL_VERSION, "id": run_id})
+        self._publish({"type": "deleted", "v": PROTOCOL_VERSION, "id": run_id})
 
     def close(self) -> None:
         for timer in self._timers.values():
@@ -69,4 +70,8 @@ class RunListFeed:
         self._told_at[run_id] = time.monotonic()
         run = run if run is not None else self._current(run_id)
         if run is not None:
-            self._hub.publish(TOPIC, {"type": "run", "v": PROTOCOL_VERSION, "run": run})
+            self._publish({"type": "run", "v": PROTOCOL_VERSION, "run": run})
+
+    def _publish(self, frame: dict[str, Any]) -> None:
+        if self._hub.viewers(TOPIC):  # encoded only when someone listens
+            self._hub.publish(TOPIC, framing.message(frame))

@@ -13,14 +13,13 @@ from pydantic import (
     Field,
     StrictInt,
     ValidationError,
-    field_validator,
-    model_validator,
 )
 
 from app import limits
 from app.settings import Settings
-from gan_core.config import LossName, OptimizerName, RunConfig
-from gan_core.events import MAX_PACE, RunStatus
+from gan_core.config import RunConfig
+from gan_core.control_schema import ControlsUpdate
+from gan_core.events import RunStatus
 from gan_core.presets import PRESETS, preset_config
 
 PresetName = StrEnum("PresetName", [(name, name) for name in PRESETS])  # type: ignore[misc]
@@ -98,67 +97,21 @@ RUN_CREATE_SCHEMA: dict[str, Any] = {
 }
 
 
-class Controls(BaseModel):
+class Controls(ControlsUpdate):
     """What can change while a run trains (the later keys only once changed)."""
+
+    model_config = ConfigDict(extra="ignore")
 
     lr_g: float
     lr_d: float
     freeze_g: bool = False
     freeze_d: bool = False
-    d_steps: int | None = None
-    loss: LossName | None = None
-    optimizer_g: OptimizerName | None = None
-    optimizer_d: OptimizerName | None = None
-    pace: float | None = None
-    manifold_dims: list[int] | None = None
 
 
-class ControlsUpdate(BaseModel):
-    """A partial change of the controls, applied between steps."""
+class SamplesHistory(BaseModel):
+    """Stored samples frames of a run, evenly spread by step, first and last included."""
 
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
-
-    lr_g: float | None = Field(default=None, gt=0, le=1, description="G's learning rate.")
-    lr_d: float | None = Field(default=None, gt=0, le=1, description="D's learning rate.")
-    freeze_g: bool | None = Field(default=None, description="Stop updating G.")
-    freeze_d: bool | None = Field(default=None, description="Stop updating D.")
-    d_steps: StrictInt | None = Field(
-        default=None, ge=1, le=20, description="k: D updates per G update."
-    )
-    loss: LossName | None = Field(default=None, description="The GAN objective from now on.")
-    optimizer_g: OptimizerName | None = Field(default=None, description="G's optimizer (fresh).")
-    optimizer_d: OptimizerName | None = Field(default=None, description="D's optimizer (fresh).")
-    pace: float | None = Field(
-        default=None,
-        ge=0,
-        le=MAX_PACE,
-        description="Slow motion: steps a second with a frame after each (0 = full speed).",
-    )
-    manifold_dims: list[StrictInt] | None = Field(
-        default=None,
-        min_length=1,
-        max_length=2,
-        description="The latent dimensions the manifold spans (distinct, < latent_dim).",
-    )
-
-    @field_validator("manifold_dims")
-    @classmethod
-    def _distinct(cls, dims: list[int] | None) -> list[int] | None:
-        if dims is not None and (len(set(dims)) != len(dims) or min(dims) < 0):
-            raise ValueError("manifold_dims must be distinct non-negative latent dimensions")
-        return dims
-
-    @model_validator(mode="after")
-    def _pace_range(self) -> ControlsUpdate:
-        if self.pace is not None and 0 < self.pace < 1:
-            raise ValueError("pace is 0 (full speed) or 1 to 50 steps a second")
-        return self
-
-
-class ReplaySteps(BaseModel):
-    """Steps of a run's stored samples frames, oldest first."""
-
-    steps: list[int]
+    frames: list[dict[str, Any]]
 
 
 class StepRequest(BaseModel):
@@ -330,7 +283,7 @@ def check_limits(config: RunConfig, settings: Settings, prefix: tuple[str, ...])
     ]
     for name, limit, cost, bound in limits.over_limits(
         config,
-        {lim.setting: getattr(settings, lim.setting) for lim in limits.LIMITS.values()},
+        limits.bounds_of(settings),
         settings.peak_steps_per_second,
     ):
         msg = (

@@ -7,8 +7,8 @@ batch until it commits. Reads run in a threadpool on their own connection, after
 mode: readers never block the writer. ``PRAGMA user_version`` holds the schema version;
 :data:`MIGRATIONS` brings an older file up to date at :meth:`Store.open`.
 
-Retention of sample snapshots: the latest 200 per image run and 50 per point run (a points
-frame with its heat map is ~60 kB of JSON). Everything else is kept until the run is deleted.
+Samples frames are kept bounded and evenly thinned over the run (:mod:`app.retention`).
+Everything else is kept until the run is deleted.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from app.batch_writer import BatchWriter, Op
+from app.retention import KEEP_SAMPLES, spread_rowids, thin_samples
 from gan_core.events import METRIC_FIELDS
 
 log = logging.getLogger(__name__)
@@ -30,7 +31,6 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 SYNC_TIMEOUT = 30.0
-KEEP_SAMPLES = {"images": 200, "points": 600}  # points: a minute of live view at 10 frames/s
 JSON_COLUMNS = ("config", "latest_metrics", "latest_quality", "controls")
 RUN_COLUMNS = (
     "id",
@@ -224,7 +224,7 @@ class Store:
         self, table: str, run_id: str, frame: dict[str, Any], text: str | None = None
     ) -> None:
         """A quality, alert, samples or reference frame (``text``: its JSON, if the caller
-        has it); samples are pruned to the retention bound, a reference replaces the last."""
+        has it); samples are thinned to the retention bound, a reference replaces the last."""
         text = text if text is not None else json.dumps(frame)
         step = frame["step"]
         if table == "alerts":
@@ -242,11 +242,7 @@ class Store:
                 conn.execute("DELETE FROM reference WHERE run_id = ?", (run_id,))
             conn.execute(sql, values)
             if keep and table == "samples":
-                conn.execute(
-                    "DELETE FROM samples WHERE run_id = ? AND rowid NOT IN (SELECT rowid FROM "
-                    "samples WHERE run_id = ? ORDER BY step DESC LIMIT ?)",
-                    (run_id, run_id, keep),
-                )
+                thin_samples(conn, run_id, keep)
 
         self._write(op)
 
@@ -361,19 +357,16 @@ class Store:
         rows = self.read(lambda conn: conn.execute(sql, args).fetchall())
         return [json.loads(r[0]) for r in reversed(rows)]
 
-    def sample_steps(self, run_id: str) -> list[int]:
-        """Steps of the run's stored samples frames, oldest first."""
-        sql = "SELECT step FROM samples WHERE run_id = ? ORDER BY step, rowid"
-        return [r[0] for r in self.read(lambda conn: conn.execute(sql, (run_id,)).fetchall())]
+    def samples(self, run_id: str, max_frames: int) -> list[dict[str, Any]]:
+        """At most ``max_frames`` stored samples frames, evenly spread by step, oldest first."""
 
-    def sample_at(self, run_id: str, step: int) -> dict[str, Any] | None:
-        """The newest stored samples frame at or before ``step``."""
-        sql = (
-            "SELECT frame FROM samples WHERE run_id = ? AND step <= ? "
-            "ORDER BY step DESC, rowid DESC LIMIT 1"
-        )
-        row = self.read(lambda conn: conn.execute(sql, (run_id, step)).fetchone())
-        return None if row is None else json.loads(row[0])
+        def query(conn: sqlite3.Connection) -> list[Any]:
+            rowids = spread_rowids(conn, run_id, max_frames)
+            marks = ", ".join("?" * len(rowids))
+            sql = f"SELECT frame FROM samples WHERE rowid IN ({marks}) ORDER BY step, rowid"
+            return conn.execute(sql, rowids).fetchall()
+
+        return [json.loads(r[0]) for r in self.read(query)]
 
     def transitions(self, run_id: str) -> list[dict[str, Any]]:
         return self.read(

@@ -18,6 +18,8 @@ MODULES = [
     "launch_latency",
     "history_scale",
     "many_runs",
+    "live_view",
+    "page_speed",
 ]
 
 

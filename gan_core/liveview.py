@@ -10,6 +10,8 @@ only what moves.
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 from torch import Tensor, nn
 
@@ -31,14 +33,25 @@ MAP_LABELS = {
 }
 
 
-def _rounded(t: Tensor, digits: int = 4) -> list[list[float]]:
-    """(N, d) tensor as nested lists rounded for compact JSON frames."""
-    return [[round(v, digits) for v in row] for row in t.tolist()]
+def _rounded(t: Tensor, digits: int = 4) -> Any:
+    """A tensor as (nested) lists rounded for compact JSON frames.
+
+    Rounded in float64 by torch, then k / 10**digits: the nearest double to a short
+    decimal, which JSON writes short, without a Python call per value.
+    """
+    scale = 10.0**digits
+    return (t.detach().double() * scale).round_().div_(scale).tolist()
 
 
-def _significant(t: Tensor) -> list[list[float]]:
-    """(N, d) tensor as nested lists of 3 significant digits: small gradients stay visible."""
-    return [[float(f"{v:.3g}") for v in row] for row in t.tolist()]
+def _significant(t: Tensor, digits: int = 3) -> Any:
+    """A tensor as (nested) lists of ``digits`` significant digits: small gradients stay
+    visible. k * 10**e for e >= 0 and k / 10**-e otherwise are exact or correctly rounded,
+    so each value is the nearest double to a short decimal."""
+    x = t.detach().double()
+    exponent = torch.floor(torch.log10(x.abs().clamp_min(1e-300))) - (digits - 1)
+    up = torch.pow(10.0, exponent.clamp_min(0))
+    down = torch.pow(10.0, (-exponent).clamp_min(0))
+    return torch.where(exponent >= 0, (x / up).round_() * up, (x * down).round_() / down).tolist()
 
 
 def latent_range(prior: str) -> tuple[float, float]:
@@ -115,12 +128,12 @@ class LiveView:
         map_ = None
         if self.axes:
             map_ = {
-                "x": [round(v, 4) for v in self.axes[0].tolist()],
+                "x": _rounded(self.axes[0]),
                 "label": MAP_LABELS[self.loss],
                 "probability": self.loss in PROBABILITY_LOSSES,
             }
             if len(self.axes) == 2:
-                map_["y"] = [round(v, 4) for v in self.axes[1].tolist()]
+                map_["y"] = _rounded(self.axes[1])
         latent = None
         if self.shows_latent:
             latent = {
@@ -146,7 +159,7 @@ class LiveView:
         if self.loss in PROBABILITY_LOSSES:
             values = torch.sigmoid(values)
         if len(self.axes) == 1:
-            return {"z": [round(v, 3) for v in values.tolist()]}
+            return {"z": _rounded(values, 3)}
         side = self.axes[0].shape[0]
         return {"z": _rounded(values.reshape(-1, side), 3)}
 

@@ -1,16 +1,15 @@
 """HTML pages: runs list + launch form, live run page, compare page.
 
 The pages are thin shells: everything they show comes from the REST API and the
-websockets, so a page and a script see the same data. Plotly.js comes from the
-installed ``plotly`` package, never from a CDN.
+websockets, so a page and a script see the same data. Plotly.js is the cartesian bundle
+vendored in ``static/vendor`` (its version in the file name, refreshed by
+``scripts/vendor-plotly.sh``), never a CDN.
 """
 
 from __future__ import annotations
 
 import gzip
 from functools import cache
-from importlib.metadata import version
-from importlib.resources import files
 from pathlib import Path
 
 from fastapi import APIRouter, Request, Response
@@ -19,12 +18,13 @@ from fastapi.templating import Jinja2Templates
 
 from app import lifecycle
 
-TEMPLATES = Jinja2Templates(directory=Path(__file__).resolve().parents[2] / "templates")
-PLOTLY_JS = Path(str(files("plotly") / "package_data" / "plotly.min.js"))
-PLOTLY_VERSION = version("plotly")
-# Pages ask for plotly.min.js?v=<version>, so a browser may keep it until plotly is upgraded.
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATES = Jinja2Templates(directory=ROOT / "templates")
+PLOTLY_JS = next((ROOT / "static" / "vendor").glob("plotly-cartesian-*.min.js"))
+PLOTLY_SRC = f"/static/vendor/{PLOTLY_JS.name}"
+# The version is in the name, so a browser may keep the file for good.
 VENDOR_CACHE = "public, max-age=31536000, immutable"
-TEMPLATES.env.globals["plotly_version"] = PLOTLY_VERSION
+TEMPLATES.env.globals["plotly_src"] = PLOTLY_SRC
 TEMPLATES.env.globals["lifecycle"] = lifecycle.as_json()
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -32,13 +32,13 @@ router = APIRouter(tags=["pages"], include_in_schema=False)
 
 @cache
 def _plotly_gzip() -> bytes:
-    """plotly.min.js compressed once: 4.8 MB becomes ~1.4 MB on the wire."""
+    """The bundle compressed once: 1.5 MB becomes ~0.5 MB on the wire."""
     return gzip.compress(PLOTLY_JS.read_bytes(), compresslevel=6)
 
 
-@router.get("/static/vendor/plotly.min.js")
+@router.get(PLOTLY_SRC)
 def plotly_js(request: Request) -> Response:
-    """Plotly.js from the installed package (declared before the /static mount, so it wins)."""
+    """Plotly.js, gzipped when the browser takes it (declared before the /static mount)."""
     headers = {"Cache-Control": VENDOR_CACHE, "Vary": "Accept-Encoding"}
     if "gzip" in request.headers.get("accept-encoding", ""):
         return Response(

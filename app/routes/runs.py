@@ -7,22 +7,25 @@ import csv
 import io
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, HTTPException, Path, Query, Response, status
+from fastapi import APIRouter, Body, HTTPException, Query, Response, status
 from fastapi.responses import FileResponse
 
+from app import limits
 from app.deps import RunManagerDep, SettingsDep, TokenDep
 from app.manager import QueueFull, RunConflict, RunNotFound
+from app.retention import KEEP_SAMPLES
 from app.schemas import (
     RUN_CREATE_SCHEMA,
     ControlsUpdate,
     MetricsHistory,
-    ReplaySteps,
     RunPublic,
     RunsPublic,
+    SamplesHistory,
     StepRequest,
     errors,
     parse_run_create,
 )
+from gan_core.config import RunConfig
 from gan_core.events import METRIC_FIELDS, RunStatus
 
 router = APIRouter(prefix="/api/runs", tags=["runs"], dependencies=[TokenDep])
@@ -119,9 +122,22 @@ async def step_run(run_id: str, body: StepRequest, manager: RunManagerDep) -> An
 
 
 @router.patch("/{run_id}/controls", response_model=RunPublic, responses=errors(404, 409, 413, 422))
-async def update_controls(run_id: str, changes: ControlsUpdate, manager: RunManagerDep) -> Any:
+async def update_controls(
+    run_id: str, changes: ControlsUpdate, manager: RunManagerDep, settings: SettingsDep
+) -> Any:
     """Change learning rates, k, the loss, an optimizer, the slow-motion pace or the
-    manifold's latent dimensions, or freeze a network, while the run trains."""
+    manifold's latent dimensions, or freeze a network, while the run trains. 422 for a
+    pace whose frames (one after every step) would pass the server's stream limits."""
+    if changes.pace:
+        config = RunConfig.model_validate((await _call(manager.get(run_id)))["config"])
+        top = limits.max_pace(config, limits.bounds_of(settings))
+        if changes.pace > top:
+            raise HTTPException(
+                status.HTTP_422_UNPROCESSABLE_CONTENT,
+                f"pace {changes.pace:g} would send {limits.frame_bytes(config) * changes.pace:.3g}"
+                f" bytes of frames a second; this run's frames allow at most {int(top)} steps/s"
+                " (GANWATCH_MAX_STREAM_BYTES_PER_SECOND, GANWATCH_MAX_FRAMES_PER_SECOND)",
+            )
     return await _call(manager.set_controls(run_id, changes.model_dump(exclude_none=True)))
 
 
@@ -156,6 +172,17 @@ async def read_metrics(
         media_type="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{run_id}-metrics.csv"'},
     )
+
+
+@router.get("/{run_id}/samples", response_model=SamplesHistory, responses=errors(404, 422))
+async def read_samples(
+    run_id: str,
+    manager: RunManagerDep,
+    max_frames: Annotated[int, Query(ge=2, le=KEEP_SAMPLES["points"])] = 200,
+) -> Any:
+    """The data view's stored frames in step order, at most ``max_frames``, evenly spread
+    over the run with the first and the newest included: a replay of the whole run."""
+    return {"frames": await _call(manager.samples(run_id, max_frames))}
 
 
 @router.get(
@@ -201,20 +228,3 @@ async def download_checkpoint(run_id: str, manager: RunManagerDep) -> Any:
     return FileResponse(
         path, media_type="application/octet-stream", filename=f"{run_id}-checkpoint.pt"
     )
-
-
-@router.get("/{run_id}/replay", response_model=ReplaySteps, responses=errors(404))
-async def read_replay_steps(run_id: str, manager: RunManagerDep) -> Any:
-    """Steps of the stored samples frames (the newest ``KEEP_SAMPLES``), oldest first."""
-    return {"steps": await _call(manager.replay_steps(run_id))}
-
-
-@router.get("/{run_id}/replay/{step}", responses=errors(404, 422))
-async def read_replay_frame(
-    run_id: str, step: Annotated[int, Path(ge=0, le=MAX_OFFSET)], manager: RunManagerDep
-) -> Any:
-    """The stored samples frame at ``step`` (or the newest one before it)."""
-    frame = await _call(manager.replay_frame(run_id, step))
-    if frame is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "No samples frame at or before that step")
-    return frame

@@ -16,6 +16,7 @@ from typing import Any
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
+from app import framing
 from app.deps import HubDep, RunManagerDep, SettingsDep, TicketsDep, TokenDep
 from app.guard import origin_allowed
 from app.hub import Hub, HubFull, Message, Subscription
@@ -92,7 +93,7 @@ class SnapshotMarks:
                     **frame,
                     **{n: [frame[n][i] for i in keep] for n in ("steps", *METRIC_FIELDS)},
                 }
-                return Message.of(trimmed)
+                return framing.message(trimmed)
         elif kind in ("samples", "quality"):
             if frame["step"] <= getattr(self, str(kind)):
                 return None

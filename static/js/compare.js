@@ -1,5 +1,6 @@
 // Compare: several runs' curves overlaid, from the REST history (downsampled server-side).
-import { api, COLORS, CONFIG, LAYOUT } from "./api.js";
+import { api } from "./transport.js";
+import { COLORS, CONFIG, LAYOUT } from "./plotstyle.js";
 
 const ids = document.querySelector("[data-ids]").dataset.ids.split(",").filter(Boolean);
 

@@ -1,6 +1,6 @@
 // Live controls of a run (PATCH /api/runs/{id}/controls): learning rates, freezing, k,
 // loss, optimizers, slow motion and the manifold's latent dimensions.
-import { api } from "./api.js";
+import { api } from "./transport.js";
 
 const $ = (id) => document.getElementById(id);
 const INPUTS = ["lr-g", "lr-d", "freeze-g", "freeze-d", "d-steps", "loss", "optimizer-g", "optimizer-d", "pace",
@@ -51,6 +51,13 @@ function initManifoldDims(latentDim, dims) {
     select.value = d;
   });
   $("manifold-dim-1").hidden = dims.length < 2;
+}
+
+/** Move the learning-rate sliders to the rates in force (from metrics frames), unless
+ * one is being dragged. */
+export function followRates(rates) {
+  for (const [id, key] of [["lr-g", "lr_g"], ["lr-d", "lr_d"]])
+    if (rates?.[key] != null && document.activeElement !== $(id)) setSlider(id, rates[key]);
 }
 
 /** Enable or disable every control. */

@@ -1,5 +1,7 @@
 // Runs list (live over /ws/runs) and the launch form, generated from RunConfig's JSON schema.
-import { api, fmt, LIFECYCLE, liveSocket, qualityText } from "./api.js";
+import { api, liveSocket } from "./transport.js";
+import { fmt, qualityText } from "./format.js";
+import { LIFECYCLE } from "./lifecycle.js";
 
 const runs = new Map();
 const selected = new Set();

@@ -1,7 +1,7 @@
 // The 1-D data view (Plotly): histograms of generated and real values over the target
 // density with D's curve on top, and below it G's map z -> G(z) with each generated point
 // and the arrow its loss pushes it along. Vectors of many entries get the histograms only.
-import { COLORS, CONFIG, LAYOUT } from "./api.js";
+import { COLORS, CONFIG, LAYOUT } from "./plotstyle.js";
 
 const BINS = 40;
 

@@ -1,47 +1,76 @@
-// Replay: a slider over the run's stored samples frames (GET /api/runs/{id}/replay); at its
-// end, or after "live", the view follows the live stream again.
-import { api } from "./api.js";
+// The timeline: the run's stored samples frames (GET /api/runs/{id}/samples, evenly spread
+// over the whole run), fetched when first touched and played here. Its right end, or "Live",
+// follows the live stream again.
+import { api } from "./transport.js";
 import { showError } from "./controls.js";
 
 const $ = (id) => document.getElementById(id);
+const MAX_FRAMES = 150;
+const PLAY_MS = 100;  // ten frames a second, as the live view
 
-/** Wire the replay slider of run runId; onShow gets the replayed samples frame, or null for live. */
+// Frames without a heat map or EMA points show the latest earlier ones.
+function carried(frames) {
+  let heatmap = null, ema = null;
+  return frames.map((frame) => {
+    heatmap = frame.heatmap ?? heatmap;
+    ema = frame.ema_points ?? ema;
+    return { frame, heatmap, ema };
+  });
+}
+
+/** Wire the timeline of run runId; onShow gets {frame, heatmap, ema} to show, or null for live. */
 export function wireReplay(runId, onShow) {
-  const slider = $("replay"), label = $("replay-step");
-  let steps = [], fetched = 0, wanted = 0;
+  const slider = $("replay"), label = $("replay-step"), play = $("replay-play");
+  let views = [], fetched = 0, timer = null;
+
+  function stopPlaying() {
+    clearInterval(timer);
+    timer = null;
+    play.textContent = "Play";
+  }
+
+  function show() {
+    const view = views[Number(slider.value)];
+    label.textContent = view ? `step ${view.frame.step}` : "live";
+    onShow(view ?? null);
+  }
 
   function goLive() {
-    wanted += 1;
+    stopPlaying();
     slider.value = slider.max;
-    label.textContent = "live";
-    onShow(null);
+    show();
   }
 
+  // Fetch again (at most every 2 s while the run trains), keeping the step on show.
   async function refresh() {
+    if (Date.now() - fetched < 2000) return;
     fetched = Date.now();
+    const step = views[Number(slider.value)]?.frame.step;
     try {
-      const atEnd = Number(slider.value) >= Number(slider.max);
-      ({ steps } = await api(`/api/runs/${runId}/replay`));
-      slider.max = steps.length;
-      if (atEnd) slider.value = slider.max;
-    } catch (err) { showError(err); }
+      views = carried((await api(`/api/runs/${runId}/samples?max_frames=${MAX_FRAMES}`)).frames);
+    } catch (err) { showError(err); return; }
+    slider.max = views.length;
+    const at = step == null ? -1 : views.findIndex((v) => v.frame.step >= step);
+    slider.value = at < 0 ? views.length : at;
   }
 
-  async function show() {
-    const i = Number(slider.value);
-    if (i >= steps.length) { goLive(); return; }
-    const mine = ++wanted;
-    label.textContent = `step ${steps[i]}`;
-    try {
-      const frame = await api(`/api/runs/${runId}/replay/${steps[i]}`);
-      if (mine === wanted) onShow(frame);
-    } catch (err) { showError(err); }
+  async function togglePlay() {
+    if (timer) { stopPlaying(); return; }
+    await refresh();
+    if (!views.length) return;
+    if (Number(slider.value) >= views.length - 1) slider.value = 0;
+    play.textContent = "Pause";
+    show();
+    timer = setInterval(() => {
+      if (Number(slider.value) >= views.length - 1) { stopPlaying(); return; }
+      slider.value = Number(slider.value) + 1;
+      show();
+    }, PLAY_MS);
   }
 
-  // The stored steps grow while the run trains: fetch them again when the slider is touched.
-  for (const event of ["pointerdown", "focus", "keydown"])
-    slider.addEventListener(event, () => { if (Date.now() - fetched > 2000) refresh(); });
-  slider.addEventListener("input", show);
+  for (const event of ["pointerdown", "focus", "keydown"]) slider.addEventListener(event, refresh);
+  slider.addEventListener("input", () => { stopPlaying(); show(); });
+  play.addEventListener("click", togglePlay);
   $("replay-live").addEventListener("click", goLive);
   return { refresh };
 }

@@ -1,6 +1,6 @@
 // Stepping a paused run by hand: D steps, G steps, or k D steps and one G step, N times
 // (POST /api/runs/{id}/step).
-import { api } from "./api.js";
+import { api } from "./transport.js";
 import { showError } from "./controls.js";
 
 const BUTTONS = { "step-d": "d", "step-g": "g", "step-both": "both" };

@@ -85,7 +85,7 @@ def test_cross_site_writes_are_refused_even_without_a_token(tmp_path: Path) -> N
 
 
 def test_every_response_forbids_framing_and_sniffing(guarded: TestClient) -> None:
-    for path in ("/", "/runs/abc", "/api/health", "/api/runs", "/static/js/api.js", "/docs"):
+    for path in ("/", "/runs/abc", "/api/health", "/api/runs", "/static/js/transport.js", "/docs"):
         headers = guarded.get(path).headers
         assert headers["X-Frame-Options"] == "DENY", path
         assert headers["X-Content-Type-Options"] == "nosniff", path

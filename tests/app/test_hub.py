@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from app.hub import BUFFER, MAX_MERGED_STEPS, OVERFLOW, Hub, HubFull, Message, coalesce
+from app.framing import MAX_MERGED_STEPS, message
+from app.hub import BUFFER, OVERFLOW, Hub, HubFull, Message, coalesce
 from gan_core.events import PROTOCOL_VERSION
 
 
@@ -37,7 +38,7 @@ def test_coalescing_merges_metrics_keeps_latest_samples_and_every_status() -> No
         metrics(30),
         {"type": "quality", "step": 30},
     ]
-    out = [m.frame for m in coalesce([Message.of(f) for f in frames])]
+    out = [m.frame for m in coalesce([message(f) for f in frames])]
     assert [f["type"] for f in out] == ["samples", "alert", "metrics", "quality"]
     merged = out[2]
     assert merged["steps"] == list(range(1, 31)) and merged["loss_d"][-1] == 30.0
@@ -52,13 +53,13 @@ def test_nothing_moves_across_a_status_frame() -> None:
         {"type": "status", "status": "paused", "step": 20},
         metrics(30),
     ]
-    out = [m.frame for m in coalesce([Message.of(f) for f in frames])]
+    out = [m.frame for m in coalesce([message(f) for f in frames])]
     assert [f["type"] for f in out] == ["samples", "metrics", "status", "metrics"]
     assert out[1]["steps"] == list(range(1, 21)) and out[3]["steps"] == list(range(21, 31))
 
 
 def test_a_merged_metrics_frame_stays_bounded_and_keeps_its_last_step() -> None:
-    messages = [Message.of(metrics(step, 100)) for step in range(100, 5001, 100)]
+    messages = [message(metrics(step, 100)) for step in range(100, 5001, 100)]
     merged = coalesce(messages)[0].frame
     assert len(merged["steps"]) <= MAX_MERGED_STEPS and merged["steps"][-1] == 5000
     assert merged["steps"][0] == 1
@@ -67,8 +68,25 @@ def test_a_merged_metrics_frame_stays_bounded_and_keeps_its_last_step() -> None:
 def test_run_list_frames_keep_the_latest_per_run() -> None:
     frames = [{"type": "run", "run": {"id": i, "step": s}} for s in range(3) for i in "ab"]
     frames.append({"type": "deleted", "id": "c"})
-    out = [m.frame for m in coalesce([Message.of(f) for f in frames])]
+    out = [m.frame for m in coalesce([message(f) for f in frames])]
     assert out == [frames[4], frames[5], frames[6]]
+
+
+def test_the_hub_coalesces_by_key_merge_and_barrier_alone() -> None:
+    def joined(group: list[Message]) -> Message:
+        return Message("+".join(m.text for m in group), {}, key="m", merge=joined)
+
+    backlog = [
+        Message("m1", {}, key="m", merge=joined),
+        Message("x1", {}, key="x"),
+        Message("a", {}),
+        Message("m2", {}, key="m", merge=joined),
+        Message("x2", {}, key="x"),
+        Message("stop", {}, barrier=True),
+        Message("x3", {}, key="x"),
+        Message("m3", {}, key="m", merge=joined),
+    ]
+    assert [m.text for m in coalesce(backlog)] == ["a", "m1+m2", "x2", "stop", "x3", "m3"]
 
 
 def test_publishing_never_waits_and_a_viewer_gets_everything_in_order() -> None:
@@ -78,12 +96,12 @@ def test_publishing_never_waits_and_a_viewer_gets_everything_in_order() -> None:
         with pytest.raises(HubFull):
             hub.subscribe("r")
         for step in range(10, 60, 10):
-            hub.publish("r", metrics(step))
+            hub.publish("r", message(metrics(step)))
         got = await fast.get()
         assert got is not None and [m.frame["step"] for m in got] == [10, 20, 30, 40, 50]
         for step in range(60, 10 * (BUFFER + 10), 10):  # slow never reads: its backlog shrinks
-            hub.publish("r", metrics(step))
-            hub.publish("r", {"type": "samples", "step": step})
+            hub.publish("r", message(metrics(step)))
+            hub.publish("r", message({"type": "samples", "step": step}))
         backlog = await slow.get()
         assert backlog is not None and len(backlog) <= BUFFER + 1
         steps = [s for m in backlog if m.frame["type"] == "metrics" for s in m.frame["steps"]]
@@ -99,7 +117,7 @@ def test_a_viewer_hopelessly_behind_is_cut_off() -> None:
         hub = Hub(max_viewers=1)
         viewer = hub.subscribe("r")
         for step in range(OVERFLOW + 1):  # status frames are never dropped
-            hub.publish("r", {"type": "status", "status": "running", "step": step})
+            hub.publish("r", message({"type": "status", "status": "running", "step": step}))
         assert viewer.overflowed and await viewer.get() is None
 
     asyncio.run(scenario())

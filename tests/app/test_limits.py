@@ -94,3 +94,20 @@ def test_data_dir_stays_inside_the_data_folder(client: TestClient) -> None:
     settings = client.app.state.settings  # type: ignore[attr-defined]
     inside = confine_data_dir(preset_config("mnist", {"data_dir": "mine"}), settings, ())
     assert inside.data_dir == str(settings.data_dir.resolve() / "mine")
+
+
+def test_a_slow_motion_pace_is_bounded_by_what_its_frames_cost(client: TestClient) -> None:
+    body = {"preset": "ring-8", "overrides": {"n_samples": 2500}, "start_paused": True}
+    run = client.post("/api/runs", json=body)
+    assert run.status_code == 201, run.text
+    rid = run.json()["id"]
+    config = preset_config("ring-8", {"n_samples": 2500})
+    top = limits.max_pace(config, limits.bounds_of(Settings()))
+    assert 1 < top < 50  # ~250 kB frames: 50 a second would pass the 4 MB/s stream bound
+    refused = client.patch(f"/api/runs/{rid}/controls", json={"pace": 50})
+    assert refused.status_code == 422
+    assert f"at most {int(top)} steps/s" in refused.json()["detail"]
+    assert client.get(f"/api/runs/{rid}").json()["controls"].get("pace") in (None, 0)
+    allowed = client.patch(f"/api/runs/{rid}/controls", json={"pace": int(top)})
+    assert allowed.status_code == 200 and allowed.json()["controls"]["pace"] == int(top)
+    assert client.post(f"/api/runs/{rid}/stop").status_code == 200

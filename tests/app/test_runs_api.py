@@ -33,6 +33,12 @@ def test_a_run_goes_from_created_to_completed_with_its_history(client: TestClien
     assert samples["step"] == 200 and samples["kind"] == "points"
     png = client.get(f"/api/runs/{run['id']}/samples/latest", params={"format": "png"})
     assert png.status_code == 404  # point runs have no image grid
+    replay = client.get(f"/api/runs/{run['id']}/samples", params={"max_frames": 3}).json()
+    steps = [f["step"] for f in replay["frames"]]
+    assert 2 <= len(steps) <= 3 and steps[0] == 0 and steps[-1] == 200 and steps == sorted(steps)
+    assert all(f["points"] and f["kind"] == "points" for f in replay["frames"])
+    too_many = client.get(f"/api/runs/{run['id']}/samples", params={"max_frames": 100_000})
+    assert too_many.status_code == 422
     checkpoint = client.get(f"/api/runs/{run['id']}/checkpoint")
     assert checkpoint.status_code == 200 and len(checkpoint.content) > 1000
     listed = client.get("/api/runs", params={"status": "completed"}).json()

@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from app.store import KEEP_SAMPLES, Store, stride_for
+from app.retention import KEEP_SAMPLES, spread
+from app.store import Store, stride_for
 
 
 @pytest.fixture
@@ -94,11 +95,58 @@ def test_samples_are_pruned_per_kind_and_history_truncated(store: Store) -> None
     store.add_frame("quality", "a", {"type": "quality", "step": 30})
     store.add_metrics("a", metrics([10, 20, 30, 40]))
     kept = [f["step"] for f in store.frames("samples", "a")]
-    assert kept == list(range(5, KEEP_SAMPLES["points"] + 5))
+    last = KEEP_SAMPLES["points"] + 4
+    assert len(kept) <= KEEP_SAMPLES["points"] and kept[0] == 0 and kept[-1] == last
     assert [f["step"] for f in store.frames("samples", "a", last=2)] == kept[-2:]
     store.truncate_after("a", 25)
     assert store.metrics("a", 100)["steps"] == [10, 20]
-    assert store.frames("quality", "a") == [] and store.frames("samples", "a")[-1]["step"] == 25
+    assert store.frames("quality", "a") == [] and store.frames("samples", "a")[-1]["step"] == 24
+
+
+@pytest.mark.parametrize("kind", ["points", "images"])
+def test_a_long_run_keeps_a_bounded_evenly_spaced_history_of_the_whole_run(
+    store: Store, kind: str
+) -> None:
+    keep = KEEP_SAMPLES[kind]
+    store.insert_run(row("a"))
+    gaps = [7, 9, 13, 8, 11]  # clock-paced frames: a jittery number of steps apart
+    step = 0
+    for i in range(8 * keep):
+        store.add_frame("samples", "a", {"type": "samples", "kind": kind, "step": step})
+        step += gaps[i % len(gaps)]
+        if i in (keep - 1, 3 * keep, 8 * keep - 1):
+            got = [f["step"] for f in store.frames("samples", "a")]
+            assert keep // 2 <= len(got) <= keep
+            assert got[0] == 0 and got[-1] == step - gaps[i % len(gaps)]
+            spacing = [b - a for a, b in zip(got, got[1:-1], strict=False)]
+            assert max(spacing) <= 2.5 * min(spacing)  # even over the whole run
+
+
+def test_the_replay_read_spreads_frames_by_step_with_first_and_last(store: Store) -> None:
+    store.insert_run(row("a"))
+    steps = [0, 1, 2, 3, 50, 51, 52, 100, 150, 199, 200]
+    for step in steps:
+        store.add_frame("samples", "a", {"type": "samples", "kind": "images", "step": step})
+    assert [f["step"] for f in store.samples("a", 5)] == [0, 50, 100, 150, 200]
+    assert [f["step"] for f in store.samples("a", 2)] == [0, 200]
+    assert [f["step"] for f in store.samples("a", 100)] == steps
+    assert store.samples("nobody", 10) == []
+
+
+@pytest.mark.parametrize(
+    ("steps", "n", "expected"),
+    [
+        ([], 3, []),
+        ([5], 3, [0]),
+        ([0, 10, 20, 30, 40], 3, [0, 2, 4]),
+        ([0, 1, 2, 3, 4, 5, 6, 100], 3, [0, 6, 7]),
+        ([0, 0, 0, 9], 2, [0, 3]),
+    ],
+)
+def test_spread_picks_the_nearest_to_even_steps(
+    steps: list[int], n: int, expected: list[int]
+) -> None:
+    assert spread(steps, n) == expected
 
 
 def test_listing_filters_pages_and_survives_a_reopen(tmp_path: Path) -> None:

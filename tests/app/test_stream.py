@@ -67,7 +67,9 @@ def test_a_late_joiner_gets_the_whole_history(client: TestClient) -> None:
     assert history["samples"][-1]["kind"] == "points" and history["samples"][-1]["points"]
 
 
-def test_a_late_joiner_to_an_image_run_gets_grids_to_scrub_through(client: TestClient) -> None:
+def test_a_late_joiner_to_an_image_run_gets_its_latest_grid_and_can_replay_all(
+    client: TestClient,
+) -> None:
     body = {
         "preset": "digits",
         "overrides": {
@@ -84,8 +86,10 @@ def test_a_late_joiner_to_an_image_run_gets_grids_to_scrub_through(client: TestC
     wait_run(client, run["id"], lambda r: r["status"] == "completed")
     with client.websocket_connect(f"/ws/runs/{run['id']}") as ws:
         samples = ws.receive_json()["history"]["samples"]
-    assert [s["step"] for s in samples] == [0, 10, 20, 30, 40, 50, 60]
-    assert all(s["kind"] == "images" and s["image_png"] for s in samples)
+    assert [s["step"] for s in samples] == [60] and samples[0]["image_png"]
+    stored = client.get(f"/api/runs/{run['id']}/samples").json()["frames"]
+    assert [s["step"] for s in stored] == [0, 10, 20, 30, 40, 50, 60]
+    assert all(s["kind"] == "images" and s["image_png"] for s in stored)
 
 
 def test_the_run_list_stream_follows_changes(client: TestClient) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import FINAL, wait_status
+from conftest import FINAL, launch, wait_status
 from playwright.sync_api import Page, expect
 
 from bench.serverlib import Server
@@ -110,5 +110,32 @@ def test_slow_motion_sends_a_pace_and_frames_name_their_phase(
     page.wait_for_function(
         "window.ganwatchView.frame !== window.seen"
         " && ['d', 'g', 'both'].includes(window.ganwatchView.frame.phase)",
+        timeout=15_000,
+    )
+
+
+def test_the_timeline_scrubs_and_plays_a_finished_run(page: Page, server: Server) -> None:
+    run_id = launch(
+        server, "ring-8", **{**SMALL, "steps": 300, "samples_per_second": 0, "samples_every": 10}
+    )
+    wait_status(server, run_id, FINAL)
+    page.goto(f"{server.url}/runs/{run_id}")
+    page.wait_for_function("Number(document.getElementById('replay').max) >= 20", timeout=30_000)
+    page.fill("#replay", "0")
+    page.dispatch_event("#replay", "input")
+    expect(page.locator("#replay-step")).to_have_text("step 0")
+    assert page.evaluate("ganwatchView.replaying && ganwatchView.frame.step") == 0
+    assert page.evaluate("Boolean(ganwatchView.heatmap?.z)")  # carried to frames without one
+    page.wait_for_function(
+        "document.getElementById('loss-plot').layout?.shapes?.some((s) => s.x0 === 0)",
+        timeout=15_000,
+    )
+    page.click("#replay-play")
+    page.wait_for_function("ganwatchView.frame.step >= 100", timeout=15_000)
+    page.click("#replay-live")
+    expect(page.locator("#replay-step")).to_have_text("live")
+    assert page.evaluate("!ganwatchView.replaying && ganwatchView.frame.step") == 300
+    page.wait_for_function(
+        "!document.getElementById('loss-plot').layout.shapes.some((s) => s.x0 === 0)",
         timeout=15_000,
     )

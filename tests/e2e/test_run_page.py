@@ -109,7 +109,7 @@ def test_collapse_demo_shows_its_alert(page: Page, server: Server) -> None:
     httpx.post(f"{server.url}/api/runs/{run_id}/stop")
 
 
-def test_image_preset_shows_a_grid_and_a_scrubber(page: Page, server: Server) -> None:
+def test_image_preset_shows_a_grid_and_its_timeline(page: Page, server: Server) -> None:
     run_id = launch(
         server,
         "digits",
@@ -126,11 +126,18 @@ def test_image_preset_shows_a_grid_and_a_scrubber(page: Page, server: Server) ->
     )
     expect(page.locator("#real-img")).to_have_attribute("src", re.compile("^data:image/png"))
     wait_status(server, run_id, FINAL)
-    page.wait_for_function("Number(document.getElementById('scrubber').max) >= 5", timeout=30_000)
-    page.fill("#scrubber", "0")
-    page.dispatch_event("#scrubber", "input")
-    expect(page.locator("#scrub-step")).to_have_text("step 0")
-    page.wait_for_function("document.getElementById('quality-plot').data?.[0]?.type === 'bar'")
+    page.focus("#replay")  # the timeline fetches the stored grids when first touched
+    page.wait_for_function("Number(document.getElementById('replay').max) >= 5", timeout=30_000)
+    page.fill("#replay", "0")
+    page.dispatch_event("#replay", "input")
+    expect(page.locator("#replay-step")).to_have_text("step 0")
+    expect(page.locator("#image-step")).to_have_text("step 0")
+    page.click("#replay-live")
+    expect(page.locator("#image-step")).to_have_text("step 120")
+    page.wait_for_function(  # score and Frechet distance over time; classes over time
+        "document.getElementById('quality-plot').data?.length === 2"
+        " && document.getElementById('coverage-plot').data?.[0]?.z?.length === 10"
+    )
     screenshot(page, "run-digits")
 
 

@@ -10,6 +10,7 @@ import pytest
 import torch
 
 from gan_core.config import RunConfig
+from gan_core.control_schema import CONTROL_KEYS, ControlsUpdate, control_command
 from gan_core.events import (
     Command,
     Event,
@@ -208,6 +209,16 @@ def test_live_k_loss_and_optimizer_are_applied_and_kept_in_checkpoints() -> None
     assert isinstance(again.nets.opt_d, torch.optim.SGD)
     assert isinstance(again.nets.opt_g, torch.optim.Adam)
     assert again.view is not None and again.view.reference(0).map["probability"] is False  # type: ignore[index]
+
+
+def test_every_control_key_is_kept_in_checkpoints_and_applies_as_a_command() -> None:
+    trainer = Trainer(config(), start_paused=True)
+    state = trainer.controls.state()
+    assert tuple(state) == CONTROL_KEYS
+    ControlsUpdate(**state)  # what a checkpoint keeps is a valid change
+    for key, value in state.items():
+        trainer.controls.apply(control_command(key, value))
+    assert trainer.controls.state() == state
 
 
 def test_a_loss_change_resends_the_reference_and_the_manifold_dims_can_move() -> None:

@@ -1,13 +1,6 @@
-// Shared helpers: REST calls with the optional access token, websocket URLs, colours.
+// Talking to the server: REST calls with the optional access token, websockets that
+// reconnect, and scripts loaded once.
 
-// Okabe-Ito: distinct for colour-blind viewers.
-export const COLORS = {
-  real: "#0072B2", fake: "#E69F00", d: "#D55E00", g: "#009E73",
-  other: ["#56B4E9", "#CC79A7", "#F0E442", "#000000", "#0072B2", "#E69F00"],
-};
-export const MAX_POINTS = 5000;
-// The run-status vocabulary, as the server defines it (app/lifecycle.py), embedded in every page.
-export const LIFECYCLE = JSON.parse(document.getElementById("lifecycle").textContent);
 // Websocket close codes: refusals that retrying cannot fix, and "busy, come back later".
 const REFUSED = { 1008: "refused (foreign origin or no access)", 4404: "run not found" };
 const BUSY = 1013;
@@ -82,22 +75,3 @@ export function loadScript(src) {
   }
   return scripts.get(src);
 }
-
-export function fmt(x, digits = 3) {
-  return x === null || x === undefined || Number.isNaN(x) ? "–" : Number(x).toFixed(digits);
-}
-
-export function qualityText(q) {
-  if (!q) return "–";
-  if (q.modes_total != null) return `${q.modes_covered}/${q.modes_total} modes, ${fmt(100 * q.high_quality, 1)}% HQ`;
-  if (q.classes_covered != null) return `${q.classes_covered}/10 classes, score ${fmt(q.score, 2)}`;
-  if (q.mean != null) return `mean ${fmt(q.mean, 2)} std ${fmt(q.std, 2)}`;
-  return q.distance != null ? `distance ${fmt(q.distance, 4)}` : "–";
-}
-
-export const LAYOUT = {
-  margin: { l: 50, r: 15, t: 30, b: 45 }, height: 300,
-  legend: { orientation: "h", x: 0, y: 1, yanchor: "bottom" }, font: { size: 13 },
-  paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "#fafafa",
-};
-export const CONFIG = { responsive: true, displaylogo: false };

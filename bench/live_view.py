@@ -1,0 +1,111 @@
+"""Benchmark 9: the live view with many viewers — samples frames a second per viewer, the
+server's CPU per 1 000 training steps, and training under the server vs headless.
+
+One server (``max_concurrent_runs=1``); a ring-8 run with its defaults (samples frames
+paced at ``samples_per_second``, 10) runs with 0 and N websocket viewers attached (one
+Python process, which only counts frames: it parses status frames alone), and the same
+config headless, in an order rotated each round. The server's CPU is the user + system
+time of the server process (its threads, not the training worker) from /proc, from
+launch to the final status, per 1 000 steps. Medians over the rounds.
+
+    python -m bench.live_view [--steps 3000] [--viewers 50] [--rounds 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import time
+from dataclasses import dataclass, field
+
+import websockets
+
+from bench.server_vs_headless import headless_seconds, run_seconds
+from bench.serverlib import create_run, running_server, wait_completed
+
+SMOKE = ["--steps", "60", "--viewers", "2", "--rounds", "1"]
+FINAL = ("completed", "stopped", "failed")
+
+
+@dataclass
+class Counter:
+    """When one viewer received each samples frame while the run trained."""
+
+    samples_at: list[float] = field(default_factory=list)
+
+    def rate(self) -> float:
+        """Samples frames a second between the first and the last one received."""
+        t = self.samples_at
+        return (len(t) - 1) / (t[-1] - t[0]) if len(t) > 2 and t[-1] > t[0] else 0.0
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of process ``pid`` so far."""
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def follow(ws_url: str, run_id: str, counter: Counter) -> None:
+    async with websockets.connect(f"{ws_url}/ws/runs/{run_id}", max_size=None) as ws:
+        async for raw in ws:
+            if '"type": "samples"' in raw:
+                counter.samples_at.append(time.monotonic())
+            elif '"type": "status"' in raw and json.loads(raw)["status"] in FINAL:
+                return
+
+
+async def served(
+    url: str, ws_url: str, pid: int, steps: int, viewers: int
+) -> tuple[float, float, list[float]]:
+    """(run seconds, server CPU seconds, samples frames a second of each viewer)."""
+    cpu = cpu_seconds(pid)
+    run = create_run(url, "ring-8", {"steps": steps, "device": "cpu"})
+    counters = [Counter() for _ in range(viewers)]
+    await asyncio.gather(*(follow(ws_url, run["id"], c) for c in counters))
+    final = await asyncio.to_thread(wait_completed, url, run["id"])
+    return run_seconds(final), cpu_seconds(pid) - cpu, [c.rate() for c in counters]
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=3000)
+    parser.add_argument("--viewers", type=int, default=50)
+    parser.add_argument("--rounds", type=int, default=2)
+    args = parser.parse_args(argv)
+    print(f"bench live_view: ring-8 steps={args.steps} viewers={args.viewers} rounds={args.rounds}")
+    names = ["headless", "0", str(args.viewers)]
+    seconds: dict[str, list[float]] = {name: [] for name in names}
+    cpu: dict[str, list[float]] = {name: [] for name in names[1:]}
+    rates: list[float] = []
+    with running_server(max_concurrent_runs="1", max_viewers=str(args.viewers + 10)) as server:
+        for round_ in range(args.rounds):
+            for name in names[round_ % 3 :] + names[: round_ % 3]:
+                if name == "headless":
+                    seconds[name].append(headless_seconds(args.steps))
+                    continue
+                took, used, got = asyncio.run(
+                    served(server.url, server.ws_url, server.process.pid, args.steps, int(name))
+                )
+                seconds[name].append(took)
+                cpu[name].append(1000 * used / args.steps)
+                rates += got
+    base = args.steps / statistics.median(seconds["headless"])
+    print(f"  headless            {base:7.1f} steps/s")
+    for name in names[1:]:
+        rate = args.steps / statistics.median(seconds[name])
+        print(
+            f"  server, {int(name):2d} viewers  {rate:7.1f} steps/s   ratio server/headless = "
+            f"{rate / base:.2f}x   server CPU {statistics.median(cpu[name]):.3f} s / 1000 steps"
+        )
+    if rates:
+        print(
+            f"  samples frames a second per viewer, over {len(rates)} viewers: "
+            f"median {statistics.median(rates):.1f}, min {min(rates):.1f}"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,99 @@
+"""Benchmark 10: how soon a live run page shows its first chart, and what Plotly costs.
+
+A ring-8 run trains on a real server while Chromium opens its page in fresh contexts
+(nothing cached): the medians of navigation to status and step shown, to the loss
+curve drawn and to every plot drawn. Then a bare page holding nothing but one
+``<script>`` runs the vendored cartesian bundle and, when the ``plotly`` Python package
+is installed, its full bundle: navigation to ``window.Plotly`` defined, in one run.
+
+    python -m bench.page_speed [--loads 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from importlib.util import find_spec
+from pathlib import Path
+
+import httpx
+
+from app.routes.pages import PLOTLY_SRC
+from bench.history_scale import ALL_DRAWN, LOSS_DRAWN, USABLE
+from bench.serverlib import CHROMIUM, CHROMIUM_ARGS, create_run, running_server
+
+SMOKE = ["--loads", "1"]
+
+
+def full_bundle() -> Path | None:
+    """The plotly package's full bundle, when that package is installed."""
+    spec = find_spec("plotly")
+    if spec is None or spec.origin is None:
+        return None
+    path = Path(spec.origin).parent / "package_data" / "plotly.min.js"
+    return path if path.is_file() else None
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--loads", type=int, default=5)
+    args = parser.parse_args(argv)
+    print(f"bench page_speed: loads={args.loads}")
+    if not Path(CHROMIUM).exists():
+        print("  no Chromium: nothing measured")
+        return
+    from playwright.sync_api import Route, sync_playwright
+
+    marks = {"usable": USABLE, "loss curve": LOSS_DRAWN, "all plots": ALL_DRAWN}
+    page_ms: dict[str, list[float]] = {name: [] for name in marks}
+    bare_ms: dict[str, list[float]] = {"cartesian (vendored)": []}
+    full = full_bundle()
+    if full is not None:
+        bare_ms["full (plotly package)"] = []
+    with running_server() as server, sync_playwright() as p:
+        run = create_run(server.url, "ring-8", {"steps": 200_000, "device": "cpu"})
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+
+        def bare(route: Route) -> None:
+            src = PLOTLY_SRC if route.request.url.endswith("cartesian") else "/full-plotly.js"
+            route.fulfill(body=f"<script src='{src}'></script>", content_type="text/html")
+
+        for _ in range(args.loads):
+            # The predicates are strings Playwright evaluates, which the page's CSP forbids.
+            context = browser.new_context(bypass_csp=True)
+            page = context.new_page()
+            t = time.perf_counter()
+            page.goto(f"{server.url}/runs/{run['id']}", wait_until="commit")
+            for name, condition in marks.items():
+                page.wait_for_function(condition, polling=10, timeout=60_000)
+                page_ms[name].append(1000 * (time.perf_counter() - t))
+            context.close()
+            for name in bare_ms:
+                context = browser.new_context(bypass_csp=True)
+                page = context.new_page()
+                page.route("**/bare-*", bare)
+                if full is not None:
+                    page.route(
+                        "**/full-plotly.js",
+                        lambda r: r.fulfill(path=full, content_type="text/javascript"),
+                    )
+                kind = "cartesian" if name.startswith("cartesian") else "full"
+                t = time.perf_counter()
+                page.goto(f"{server.url}/bare-{kind}", wait_until="commit")
+                page.wait_for_function("window.Plotly !== undefined", polling=10)
+                bare_ms[name].append(1000 * (time.perf_counter() - t))
+                context.close()
+        browser.close()
+        httpx.post(f"{server.url}/api/runs/{run['id']}/stop", timeout=30)
+    for name, ms in page_ms.items():
+        print(f"  run page, {name:10s} {statistics.median(ms):7.0f} ms (median of {len(ms)})")
+    for name, ms in bare_ms.items():
+        print(f"  bare page, Plotly {name:22s} {statistics.median(ms):7.0f} ms")
+    if len(bare_ms) == 2:
+        a, b = (statistics.median(ms) for ms in bare_ms.values())
+        print(f"  ratio full / cartesian start-up = {b / a:.2f}x")
+
+
+if __name__ == "__main__":
+    main()

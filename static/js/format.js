@@ -1,0 +1,13 @@
+// Figures as text.
+
+export function fmt(x, digits = 3) {
+  return x === null || x === undefined || Number.isNaN(x) ? "–" : Number(x).toFixed(digits);
+}
+
+export function qualityText(q) {
+  if (!q) return "–";
+  if (q.modes_total != null) return `${q.modes_covered}/${q.modes_total} modes, ${fmt(100 * q.high_quality, 1)}% HQ`;
+  if (q.classes_covered != null) return `${q.classes_covered}/10 classes, score ${fmt(q.score, 2)}`;
+  if (q.mean != null) return `mean ${fmt(q.mean, 2)} std ${fmt(q.std, 2)}`;
+  return q.distance != null ? `distance ${fmt(q.distance, 4)}` : "–";
+}
