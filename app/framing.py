@@ -37,9 +37,10 @@ def encode(frame: Frame) -> tuple[Frame, str]:
         return clean, json.dumps(clean, allow_nan=False)
 
 
-def message(frame: Frame) -> Message:
-    """``frame`` encoded once, with how a backlog may coalesce it."""
-    frame, text = encode(frame)
+def message(frame: Frame, text: str | None = None) -> Message:
+    """``frame`` encoded once (or already, as ``text``), with how a backlog may coalesce it."""
+    if text is None:
+        frame, text = encode(frame)
     kind = frame.get("type")
     key: Hashable | None = None
     if kind == "metrics":

@@ -19,7 +19,11 @@ HIDDEN = ("v", "type", "run_id")  # protocol fields a run's latest quality does 
 
 
 def prepare(run_id: str, frame: dict[str, Any]) -> Message:
-    """The frame tagged with its run, as strict JSON (NaN and inf become null)."""
+    """The frame tagged with its run, as strict JSON (NaN and inf become null); a frame
+    the worker encoded keeps its text, and its header stands for it on the server."""
+    if "json" in frame:
+        header = {k: v for k, v in frame.items() if k != "json"}
+        return framing.message({**header, "run_id": run_id}, text=frame["json"])
     return framing.message({**frame, "run_id": run_id})
 
 

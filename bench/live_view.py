@@ -80,7 +80,10 @@ def main(argv: list[str] | None = None) -> None:
     seconds: dict[str, list[float]] = {name: [] for name in names}
     cpu: dict[str, list[float]] = {name: [] for name in names[1:]}
     rates: list[float] = []
-    with running_server(max_concurrent_runs="1", max_viewers=str(args.viewers + 10)) as server:
+    viewers = str(args.viewers + 10)  # all from one address
+    with running_server(
+        max_concurrent_runs="1", max_viewers=viewers, max_viewers_per_client=viewers
+    ) as server:
         for round_ in range(args.rounds):
             for name in names[round_ % 3 :] + names[: round_ % 3]:
                 if name == "headless":

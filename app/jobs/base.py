@@ -16,7 +16,8 @@ from typing import Any
 from gan_core.events import PROTOCOL_VERSION, Command, StatusEvent, to_frame
 
 EventSink = Callable[[str, dict[str, Any]], None]
-"""Called with (run_id, frame) for every frame of a run, from a background thread."""
+"""Called with (run_id, frame) for every frame of a run, from a background thread. A
+frame may come encoded: its header fields and ``json``, the whole frame's JSON text."""
 
 FINAL_STATUSES: frozenset[str] = frozenset({"completed", "stopped", "failed"})
 

@@ -10,6 +10,7 @@ failed run, from a state with NaN or infinite values, or once the server is gone
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import os
@@ -32,6 +33,21 @@ log = logging.getLogger(__name__)
 
 Emit = Callable[[dict[str, Any]], None]
 Receive = Callable[[], Command]
+SAMPLES_HEADER = ("type", "v", "step", "kind", "phase")
+
+
+def encoded_samples(run_id: str, emit: Emit) -> Emit:
+    """``emit`` with samples frames (the big ones) sent as JSON text made here, in the
+    worker: the server then neither unpickles their lists nor encodes them again. Such a
+    frame is its header fields plus ``json``, the whole frame's text with its ``run_id``."""
+
+    def send(frame: dict[str, Any]) -> None:
+        if frame.get("type") == "samples":
+            text = json.dumps({**frame, "run_id": run_id}, allow_nan=False)
+            frame = {**{k: frame[k] for k in SAMPLES_HEADER if k in frame}, "json": text}
+        emit(frame)
+
+    return send
 
 
 def warm_up(threads: int, cuda: bool) -> None:
@@ -60,6 +76,7 @@ def run_job(job: Job, *, cache_dir: Path, emit: Emit, receive: Receive) -> None:
     """
     trainer: Trainer | None = None
     orphaned = threading.Event()
+    emit = encoded_samples(job.run_id, emit)
     try:
         config = RunConfig.model_validate(job.config)
         # warm_up gave this worker its share of the cores; an MLP run takes one thread of it.
