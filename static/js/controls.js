@@ -14,6 +14,7 @@ export function showError(err) {
 /** Send a change of the controls; onRun gets the updated run. */
 async function change(runId, body, onRun) {
   showError(null);
+  $("control-note").textContent = "";
   try { onRun(await api(`/api/runs/${runId}/controls`, { method: "PATCH", body })); }
   catch (err) { showError(err); }
 }
@@ -38,10 +39,11 @@ export function initControls(run, latent) {
   $("optimizer-d").value = c.optimizer_d ?? cfg.optimizer;
   $("pace").value = c.pace ?? 0;
   $("pace-value").textContent = paceText($("pace").value);
-  initManifoldDims(cfg.latent_dim, c.manifold_dims ?? latent?.dims ?? [0, 1]);
+  initManifoldDims(latent ? cfg.latent_dim : 0, c.manifold_dims ?? latent?.dims ?? [0, 1]);
 }
 
-// One select per latent dimension the grid spans, shown only when there is a choice.
+// One select per latent dimension the grid spans, shown only for a run with a latent grid
+// (latentDim 0 otherwise) and a choice of dimensions.
 function initManifoldDims(latentDim, dims) {
   $("manifold-dims").hidden = !(latentDim > dims.length);
   dims.forEach((d, i) => {
@@ -77,8 +79,14 @@ export function wireControls(runId, onRun) {
   $("freeze-d").onchange = (e) => send({ freeze_d: e.target.checked });
   $("d-steps").onchange = (e) => send({ d_steps: Math.min(20, Math.max(1, Math.round(Number(e.target.value) || 1))) });
   $("loss").onchange = (e) => send({ loss: e.target.value });
-  $("optimizer-g").onchange = (e) => send({ optimizer_g: e.target.value });
-  $("optimizer-d").onchange = (e) => send({ optimizer_d: e.target.value });
+  for (const net of ["g", "d"]) {
+    $(`optimizer-${net}`).onchange = async (e) => {
+      const name = e.target.selectedOptions[0].text;
+      await send({ [`optimizer_${net}`]: e.target.value });
+      $("control-note").textContent = `${net.toUpperCase()}'s optimizer is now ${name}, with a fresh `
+        + "state: the old one's momentum (and Adam's moment estimates) are gone.";
+    };
+  }
   $("pace").oninput = (e) => { $("pace-value").textContent = paceText(e.target.value); };
   $("pace").onchange = (e) => send({ pace: Number(e.target.value) });
   const dims = () => [0, 1].filter((i) => !$(`manifold-dim-${i}`).hidden).map((i) => Number($(`manifold-dim-${i}`).value));

@@ -139,3 +139,21 @@ def test_the_timeline_scrubs_and_plays_a_finished_run(page: Page, server: Server
         "!document.getElementById('loss-plot').layout.shapes.some((s) => s.x0 === 0)",
         timeout=15_000,
     )
+
+
+def test_k_the_loss_and_an_optimizer_change_live(
+    page: Page, server: Server, paused_run: str
+) -> None:
+    open_paused(page, server, paused_run)
+    expect(page.locator("#map-legend")).to_contain_text("probability")
+    page.fill("#d-steps", "3")
+    page.dispatch_event("#d-steps", "change")
+    page.select_option("#loss", "hinge")
+    page.select_option("#optimizer-d", "sgd")
+    expect(page.locator("#control-note")).to_contain_text("fresh state")
+    controls = httpx.get(f"{server.url}/api/runs/{paused_run}", timeout=30).json()["controls"]
+    assert controls["d_steps"] == 3 and controls["loss"] == "hinge"
+    assert controls["optimizer_d"] == "sgd"
+    after = next_frame(page, "#step-both")  # k = 3 D updates and one G update
+    assert after["phase"] == "both"
+    expect(page.locator("#map-legend")).to_contain_text("raw logit", timeout=15_000)
