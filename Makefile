@@ -18,7 +18,7 @@ run: $(STAMP)
 	$(BIN)/ganwatch serve
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q --durations=15
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
