@@ -99,6 +99,8 @@ def main(argv: list[str] | None = None) -> None:
             f"  run page, {name:10s} first visit {statistics.median(page_ms[name]):6.0f} ms, "
             f"later visit {statistics.median(warm_ms[name]):6.0f} ms (medians of {args.loads})"
         )
+    first, later = (statistics.median(ms["loss curve"]) for ms in (page_ms, warm_ms))
+    print(f"  ratio first / later visit, loss curve = {first / later:.2f}x")
     for name, ms in bare_ms.items():
         print(f"  bare page, Plotly {name:22s} {statistics.median(ms):7.0f} ms")
     if len(bare_ms) == 2:
