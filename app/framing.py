@@ -24,7 +24,7 @@ from gan_core.events import METRIC_FIELDS, finite
 
 Frame = dict[str, Any]
 MAX_MERGED_STEPS = 2000  # steps in one merged metrics frame; beyond, every other one is kept
-_COLUMNS = ("steps", *METRIC_FIELDS)
+METRIC_COLUMNS = ("steps", *METRIC_FIELDS)  # the per-step columns of a metrics frame
 _LATEST_ONLY = ("samples", "positions")
 
 
@@ -54,14 +54,17 @@ def message(frame: Frame, text: str | None = None) -> Message:
 
 def merge_metrics(frames: list[Frame]) -> Frame:
     """One metrics frame holding all the frames' steps (decimated past MAX_MERGED_STEPS)."""
-    merged = {**frames[-1], **{name: [v for f in frames for v in f[name]] for name in _COLUMNS}}
+    merged = {
+        **frames[-1],
+        **{name: [v for f in frames for v in f[name]] for name in METRIC_COLUMNS},
+    }
     count = len(merged["steps"])
     if count > MAX_MERGED_STEPS:
         stride = -(-count // MAX_MERGED_STEPS)
         keep = list(range(0, count, stride))
         if keep[-1] != count - 1:
             keep[-1] = count - 1  # the newest step must survive: it is where the curve ends
-        for name in _COLUMNS:
+        for name in METRIC_COLUMNS:
             merged[name] = [merged[name][i] for i in keep]
     return merged
 

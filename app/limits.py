@@ -14,10 +14,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from gan_core.config import IMAGE_DATASETS, RunConfig
+from gan_core.events import CURVE_POINTS, GRID_SIDE, MAP_POINTS_1D
 
 JSON_NUMBER_BYTES = 11  # a value rounded to 4 decimals (gan_core.liveview), sign and ", "
 GRID_IMAGES = 64  # images in a samples grid (gan_core.snapshots)
-GRID_SIDE, CURVE_POINTS, MAP_POINTS_1D = 20, 64, 200  # the live view's grids (gan_core.liveview)
 STATE_COPIES = 4  # a checkpoint holds the weights, Adam's two moments and the EMA copy
 BYTES_PER_PARAMETER = 4
 

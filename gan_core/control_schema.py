@@ -76,7 +76,7 @@ class ControlsUpdate(BaseModel):
     @model_validator(mode="after")
     def _pace_range(self) -> ControlsUpdate:
         if self.pace is not None and 0 < self.pace < 1:
-            raise ValueError("pace is 0 (full speed) or 1 to 50 steps a second")
+            raise ValueError(f"pace is 0 (full speed) or 1 to {MAX_PACE:g} steps a second")
         return self
 
 

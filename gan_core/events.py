@@ -12,6 +12,10 @@ from typing import Any, Literal
 
 PROTOCOL_VERSION = 2
 MAX_PACE = 50.0  # steps a second in slow motion
+# The live view's grids, which fix the shapes of its frames (torch-free, for the server too).
+GRID_SIDE = 20  # latent grid of a 2-D manifold: GRID_SIDE x GRID_SIDE
+CURVE_POINTS = 64  # latent grid of a 1-D manifold (a curve)
+MAP_POINTS_1D = 200  # D's curve over the axis of a 1-D run
 
 RunStatus = Literal["queued", "running", "paused", "completed", "stopped", "failed", "interrupted"]
 AlertKind = Literal["mode_collapse", "vanishing_gradient", "non_convergence", "divergence"]

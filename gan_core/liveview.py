@@ -17,12 +17,16 @@ from torch import Tensor, nn
 
 from gan_core.config import RunConfig
 from gan_core.data import Sampler
-from gan_core.events import Phase, ReferenceEvent, SamplesEvent
+from gan_core.events import (
+    CURVE_POINTS,
+    GRID_SIDE,
+    MAP_POINTS_1D,
+    Phase,
+    ReferenceEvent,
+    SamplesEvent,
+)
 from gan_core.losses import g_loss
 
-GRID_SIDE = 20  # latent grid of a 2-D manifold: GRID_SIDE x GRID_SIDE
-CURVE_POINTS = 64  # latent grid of a 1-D manifold (a curve)
-MAP_POINTS_1D = 200  # D's curve over the axis of a 1-D run
 PROBABILITY_LOSSES = ("minimax", "non-saturating")
 MAP_LABELS = {
     "minimax": "D(x): probability that x is real",

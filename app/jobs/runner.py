@@ -10,7 +10,6 @@ failed run, from a state with NaN or infinite values, or once the server is gone
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 import os
@@ -22,7 +21,7 @@ from typing import Any
 
 import torch
 
-from app import checkpoints
+from app import checkpoints, framing
 from app.jobs.base import FINAL_STATUSES, Job, checkpoint_frame, failed_frame
 from gan_core.checkpoint import load_checkpoint
 from gan_core.config import RunConfig
@@ -43,7 +42,7 @@ def encoded_samples(run_id: str, emit: Emit) -> Emit:
 
     def send(frame: dict[str, Any]) -> None:
         if frame.get("type") == "samples":
-            text = json.dumps({**frame, "run_id": run_id}, allow_nan=False)
+            _, text = framing.encode({**frame, "run_id": run_id})
             frame = {**{k: frame[k] for k in SAMPLES_HEADER if k in frame}, "json": text}
         emit(frame)
 

@@ -24,7 +24,7 @@ from app.manager import RunNotFound
 from app.schemas import TicketPublic, errors
 from app.settings import Settings
 from app.tickets import Tickets
-from gan_core.events import METRIC_FIELDS, PROTOCOL_VERSION
+from gan_core.events import PROTOCOL_VERSION
 
 router = APIRouter(tags=["stream"])
 
@@ -91,7 +91,7 @@ class SnapshotMarks:
                 keep = [i for i, s in enumerate(frame["steps"]) if s > self.metrics]
                 trimmed = {
                     **frame,
-                    **{n: [frame[n][i] for i in keep] for n in ("steps", *METRIC_FIELDS)},
+                    **{n: [frame[n][i] for i in keep] for n in framing.METRIC_COLUMNS},
                 }
                 return framing.message(trimmed)
         elif kind in ("samples", "quality"):

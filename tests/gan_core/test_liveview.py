@@ -12,6 +12,8 @@ import torch
 from gan_core.config import RunConfig
 from gan_core.control_schema import CONTROL_KEYS, ControlsUpdate, control_command
 from gan_core.events import (
+    CURVE_POINTS,
+    GRID_SIDE,
     Command,
     Event,
     MetricsEvent,
@@ -19,7 +21,6 @@ from gan_core.events import (
     SamplesEvent,
     StatusEvent,
 )
-from gan_core.liveview import CURVE_POINTS, GRID_SIDE
 from gan_core.trainer import Trainer
 
 SMALL = {
