@@ -9,8 +9,12 @@ that the resumed curve joins the stored one with no step missing or repeated.
 
 from __future__ import annotations
 
+import os
 import re
+import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
 KEEP = 2
 _NAME = re.compile(r"checkpoint-(\d+)\.pt")
@@ -49,3 +53,27 @@ def prune(run_dir: Path, keep: int = KEEP) -> None:
     """Delete all but the newest ``keep`` checkpoints."""
     for _, path in checkpoints(run_dir)[:-keep]:
         path.unlink(missing_ok=True)
+
+
+def write(path: Path, fill: Callable[[BinaryIO], object]) -> None:
+    """Write a checkpoint file atomically and durably; ``fill`` writes its bytes.
+
+    A temporary file in the same folder, fsynced, then renamed: a file under a checkpoint
+    name is always whole, and still there after a power cut once older ones are pruned.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as file:
+            fill(file)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    folder = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(folder)  # makes the rename itself durable
+    finally:
+        os.close(folder)

@@ -52,7 +52,18 @@ class QueueFull(Exception):
 
 
 def make_executor(settings: Settings, sink: EventSink) -> Executor:
-    """The executor ``settings.executor`` names."""
+    """The executor ``settings.executor`` names (the Ray one loads ray only when chosen)."""
+    if settings.executor == "ray":
+        from app.jobs.ray_executor import RayExecutor
+
+        return RayExecutor(
+            sink,
+            slots=settings.max_concurrent_runs,
+            cache_dir=settings.cache_dir,
+            address=settings.ray_address,
+            cpus_per_run=settings.ray_cpus_per_run,
+            stop_timeout=settings.stop_timeout,
+        )
     from app.jobs import LocalExecutor
 
     return LocalExecutor(
@@ -226,7 +237,7 @@ class RunManager:
     async def stop(self, run_id: str) -> dict[str, Any]:
         async with self._lock(run_id):
             row = await self._live_row(run_id, "stop")
-            if row["status"] == "queued":
+            if run_id in self._queue:
                 self._dequeue(run_id)
                 self._finish(row, "stopped", "stopped before it started")
                 self._queue_changed()

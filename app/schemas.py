@@ -196,12 +196,23 @@ class StoreHealth(BaseModel):
     restarts: int
 
 
+class ExecutorHealth(BaseModel):
+    kind: str = Field(description="local or ray")
+    state: str = Field(description="ok, or unavailable (e.g. Ray unreachable): runs cannot launch")
+    detail: str | None = Field(description="Why it is unavailable")
+    slots: int = Field(description="Runs that may train at once")
+    slots_from: str = Field(description="setting (max_concurrent_runs, GPUs) or cluster (its CPUs)")
+
+
 class Health(BaseModel):
-    status: str = Field(description="ok, or degraded while the store cannot commit")
+    status: str = Field(
+        description="ok, or degraded while the store cannot commit or the executor is unavailable"
+    )
     runs_running: int
     runs_queued: int
     version: str
     store: StoreHealth
+    executor: ExecutorHealth
 
 
 class TicketPublic(BaseModel):

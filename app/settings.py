@@ -33,7 +33,17 @@ class Settings(BaseSettings):
         default=None, ge=1, description="Runs training at once (unset: 1 per GPU, else 2 on CPU)."
     )
     gpus: int | None = Field(default=None, ge=0, description="GPUs to use (unset: those visible).")
-    executor: Literal["local"] = Field(default="local", description="Where runs execute.")
+    executor: Literal["local", "ray"] = Field(
+        default="local", description="Where runs execute: local worker processes, or Ray actors."
+    )
+    ray_address: str | None = Field(
+        default=None,
+        description="With the ray executor: unset starts a local Ray for the server's lifetime; "
+        "'auto' or host:port joins a running cluster; ray://host:10001 uses Ray Client.",
+    )
+    ray_cpus_per_run: int = Field(
+        default=1, ge=1, description="With the ray executor: CPUs each run's actor reserves."
+    )
     warm_worker: bool = Field(
         default=True, description="Keep one worker process ready (fast launch)."
     )

@@ -78,6 +78,7 @@ def running_server(folder: Path | None = None, **settings: str) -> Iterator[Serv
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
+            start_new_session=True,  # its group holds what it starts (a local Ray's daemons)
         )
         server = Server(f"http://127.0.0.1:{port}", f"ws://127.0.0.1:{port}", process, folder)
         try:

@@ -60,6 +60,8 @@ def is_final(frame: dict[str, Any]) -> bool:
 class Executor(ABC):
     """Runs trainers outside the server's event loop and reports their event frames."""
 
+    kind = "local"
+
     def __init__(self, sink: EventSink, *, slots: int, cache_dir: Path, gpus: int = 0) -> None:
         if slots < 1:
             raise ValueError("an executor needs at least one slot")
@@ -74,6 +76,16 @@ class Executor(ABC):
     def slots(self) -> int:
         """How many runs may execute at once."""
         return self._slots
+
+    def health(self) -> dict[str, Any]:
+        """What ``/api/health`` says of the executor: its kind, state and slots."""
+        return {
+            "kind": self.kind,
+            "state": "ok",
+            "detail": None,
+            "slots": self.slots,
+            "slots_from": "setting",
+        }
 
     @abstractmethod
     def start(self) -> None:

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import logging
 import math
-import os
-import tempfile
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -155,7 +153,7 @@ class _Checkpointer:
             log.warning("step %d: not checkpointed, the state has NaN or infinite values", step)
             return
         path = checkpoints.checkpoint_path(self._run_dir, step)
-        _write(state, path)
+        checkpoints.write(path, lambda file: torch.save(state, file))
         checkpoints.prune(self._run_dir)
         self._emit(checkpoint_frame(step, path))
 
@@ -169,27 +167,3 @@ def _finite(value: Any) -> bool:
     if isinstance(value, list | tuple):
         return all(_finite(v) for v in value)
     return not isinstance(value, float) or math.isfinite(value)
-
-
-def _write(state: dict[str, Any], path: Path) -> None:
-    """Write ``state`` to ``path`` atomically and durably.
-
-    A temporary file in the same folder, fsynced, then renamed: a file under a checkpoint
-    name is always whole, and still there after a power cut once older ones are pruned.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as file:
-            torch.save(state, file)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    folder = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(folder)  # makes the rename itself durable
-    finally:
-        os.close(folder)

@@ -23,11 +23,15 @@ def app_version() -> str:
 
 @router.get("/health", response_model=Health, responses=errors())
 async def health(manager: RunManagerDep, store: StoreDep) -> Any:
-    """Runs training and waiting, and whether the store commits (``degraded`` if not)."""
+    """Runs training and waiting, whether the store commits and the executor can launch
+    (``degraded`` if not)."""
     running, queued = manager.counts()
     store_health = await asyncio.to_thread(store.health)
+    executor = manager.executor.health()
+    fine = store_health["state"] == "ok" and executor["state"] == "ok"
     return {
-        "status": "ok" if store_health["state"] == "ok" else "degraded",
+        "status": "ok" if fine else "degraded",
+        "executor": executor,
         "runs_running": running,
         "runs_queued": queued,
         "version": app_version(),

@@ -1,15 +1,15 @@
-"""The server process stays lean: torch lives in the workers only."""
+"""The server process stays lean: torch lives in the workers only, ray loads only when chosen."""
 
 import subprocess
 import sys
 
 
-def test_the_server_and_its_command_line_do_not_import_torch() -> None:
+def test_the_server_and_its_command_line_import_neither_torch_nor_ray() -> None:
     probe = (
         "import sys, app.main, app.cli, gan_core.cli; gan_core.cli.build_parser(); "
-        "print('torch' in sys.modules)"
+        "print('torch' in sys.modules, 'ray' in sys.modules)"
     )
     out = subprocess.run(
         [sys.executable, "-c", probe], check=True, capture_output=True, text=True, timeout=120
     ).stdout
-    assert out.strip() == "False"
+    assert out.strip() == "False False"

@@ -11,6 +11,7 @@ import torch
 from jobs_helpers import Frames
 
 from app.jobs.local import LocalExecutor
+from bench.raycluster import local_cluster
 from gan_core.events import Command
 
 
@@ -53,3 +54,10 @@ def executor(shared_executor: LocalExecutor, frames: Frames) -> Iterator[LocalEx
 def run_dir(tmp_path: Path) -> Path:
     """Where a test's run writes its checkpoints (created by the worker)."""
     return tmp_path / "run"
+
+
+@pytest.fixture(scope="session")
+def ray_cluster() -> Iterator[str]:
+    """One local Ray head for the session's Ray executor tests (started on first use)."""
+    with local_cluster() as address:
+        yield address

@@ -1,0 +1,101 @@
+"""A local Ray cluster for tests and benchmarks, on 127.0.0.1, ended by the process ids it started.
+
+``ray start --block`` leaves ``gcs_server`` behind on SIGTERM and Ray's workers sit in
+process groups of their own, so the whole tree is recorded before the SIGTERM and every
+process of it still alive afterwards gets a SIGKILL. Never ``ray stop``: another Ray on
+this machine is not ours to end.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+START_TIMEOUT = 60.0
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def descendants(root: int) -> set[int]:
+    """Every process below ``root`` now, read from /proc."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            stat = (entry / "stat").read_text()
+            ppid = int(stat.rsplit(")", 1)[1].split()[1])
+            children.setdefault(ppid, []).append(int(entry.name))
+    found: set[int] = set()
+    todo = [root]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    return found
+
+
+def end_tree(root: subprocess.Popen[bytes], timeout: float = 15.0) -> None:
+    """SIGTERM ``root``, then SIGKILL whatever is left of its tree (recorded first) and,
+    when ``root`` leads its own process group (``start_new_session``), of that group:
+    Ray's daemons stay in it, even those spawned after the tree was recorded."""
+    tree = descendants(root.pid)
+    group = root.pid if root.poll() is None and os.getpgid(root.pid) == root.pid else None
+    with contextlib.suppress(ProcessLookupError):
+        root.send_signal(signal.SIGTERM)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        root.wait(timeout)
+    for pid in [root.pid, *tree]:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, signal.SIGKILL)
+    if group is not None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(group, signal.SIGKILL)
+    root.wait(timeout)
+
+
+@contextlib.contextmanager
+def local_cluster(num_cpus: int = 2) -> Iterator[str]:
+    """A head node on 127.0.0.1; yields its address for ``ray.init(address=...)``."""
+    port = free_port()
+    ray = str(Path(sys.executable).with_name("ray"))
+    command = [
+        ray, "start", "--head", "--block", "--node-ip-address", "127.0.0.1",
+        "--port", str(port), "--num-cpus", str(num_cpus), "--include-dashboard", "false",
+        "--disable-usage-stats", "--object-store-memory", str(200 * 2**20),
+    ]  # fmt: skip
+    proc = subprocess.Popen(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
+    try:
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1):
+                break
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"ray start did not come up (exit code {proc.poll()})")
+            time.sleep(0.2)
+        # A driver given an address uses the cluster's token only when told to (Ray's rule).
+        previous = os.environ.get("RAY_AUTH_MODE")
+        os.environ["RAY_AUTH_MODE"] = "token"
+        try:
+            yield f"127.0.0.1:{port}"
+        finally:
+            if previous is None:
+                os.environ.pop("RAY_AUTH_MODE", None)
+            else:
+                os.environ["RAY_AUTH_MODE"] = previous
+    finally:
+        end_tree(proc)
