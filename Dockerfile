@@ -15,7 +15,7 @@ WORKDIR /srv/ganwatch
 COPY pyproject.toml README.md ./
 COPY gan_core ./gan_core
 COPY app ./app
-RUN pip install . && rm -rf build *.egg-info
+RUN pip install ".[ray]" && rm -rf build *.egg-info
 # Pages and their assets are read from the source tree next to the app package.
 COPY templates ./templates
 COPY static ./static

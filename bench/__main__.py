@@ -20,6 +20,7 @@ MODULES = [
     "many_runs",
     "live_view",
     "page_speed",
+    "ray_executor",
 ]
 
 

@@ -47,7 +47,7 @@ def test_schemathesis_finds_no_failure(tmp_path: Path) -> None:
                 "--request-timeout",
                 "30",
                 "--max-time",
-                "90",
+                "50",
                 # one worker: CPython 3.11's ast is not thread-safe, and hypothesis parses
                 # lambdas from the workers' threads ("AST constructor recursion depth mismatch")
                 "--workers",
