@@ -19,7 +19,7 @@ from jobs_helpers import Frame, Frames, new_run_id, on_disk, only, statuses, tin
 from app.checkpoints import checkpoint_path
 from app.jobs.base import Executor
 from app.jobs.local import LocalExecutor
-from app.jobs.ray_executor import RayExecutor
+from app.jobs.ray_executor import NOT_STARTED, RayExecutor
 from gan_core.checkpoint import load_checkpoint
 from gan_core.events import PROTOCOL_VERSION, Command
 
@@ -188,3 +188,19 @@ def test_a_killed_worker_fails_only_its_run_and_the_executor_carries_on(
     later = new_run_id()
     executor.launch(later, tiny(steps=30), tmp_path / "later")
     assert frames.final(later)[-1]["status"] == "completed"
+
+
+def test_a_run_the_cluster_cannot_place_waits_queued_and_a_stop_cancels_it(
+    executor: Executor, frames: Frames, run_dir: Path
+) -> None:
+    if executor.kind != "ray":
+        pytest.skip("only a cluster's scheduler makes a launched run wait")
+    run = new_run_id()
+    executor.launch(run, tiny(steps=LONG, device="cuda"), run_dir)  # no GPU in this cluster
+    got = frames.wait_for(run, lambda fs: "queued" in statuses(fs))
+    assert got[-1]["reason"] == "waiting for cluster resources (1 CPU, 1 GPU)"
+    assert run in executor.active()
+    executor.command(run, Command("stop"))
+    final = frames.final(run)[-1]
+    assert final["status"] == "stopped" and final["reason"] == NOT_STARTED
+    assert run not in executor.active()
