@@ -16,7 +16,8 @@ IDX_FILES = (
     "t10k-images-idx3-ubyte",
     "t10k-labels-idx1-ubyte",
 )
-TRAIN_FILES = IDX_FILES[:2]  # only the training split is loaded
+TRAIN_FILES = IDX_FILES[:2]  # what training needs
+TEST_FILES = IDX_FILES[2:]  # optional: the classifier's held-out accuracy
 TORCHVISION_FOLDER = {"mnist": "MNIST", "fashion-mnist": "FashionMNIST"}
 DESCRIPTIONS = {
     "gaussian-1d": "vectors of data_dim floats, each ~ N(mean, std)",

@@ -9,12 +9,15 @@
 - ``frechet``: the Frechet distance between Gaussians fitted to the classifier's penultimate
   features of generated and real images (FID with this classifier instead of Inception).
 
-The classifier trains on first use for a bounded time and is cached in the caller's directory.
+The classifier trains on first use for a bounded time (three epochs of MNIST, about 1.5
+minutes on 2 CPU cores) and is cached in the caller's directory, with its accuracy on the
+set's test split when the set has one (a JSON file beside the weights).
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 import os
 import time
@@ -29,24 +32,31 @@ from gan_core.data import Sampler
 
 COVERED_FRACTION = 0.01
 CONFIDENT = 0.5
-MIN_TRAIN_IMAGES = 30_000  # small sets are repeated up to this many draws; large ones: 1 epoch
+MIN_TRAIN_IMAGES = 30_000  # small sets are repeated up to this many draws
+EPOCHS = 3  # over a large set: 99.4 % on MNIST's test split
 BATCH = 128
-_VERSION = 1  # part of the cache file name: bump when the architecture changes
+MAX_LR = 3e-3  # the peak of the one-cycle schedule
+MAX_SECONDS = 240.0  # training stops here whatever it reached (a slow machine)
+_VERSION = 2  # part of the cache file name: bump when the architecture changes
+
+
+def _block(c_in: int, c_out: int) -> list[nn.Module]:
+    return [nn.Conv2d(c_in, c_out, 3, padding=1), nn.BatchNorm2d(c_out), nn.ReLU()]
 
 
 class ImageClassifier(nn.Module):
-    """Three conv layers and a small head, for (1, H, W) images with H, W >= 8."""
+    """Three conv blocks with batch norm and max pooling, and a small head, for (1, H, W)
+    images with H, W >= 8."""
 
-    def __init__(self, n_classes: int = 10, n_features: int = 64) -> None:
+    def __init__(self, n_classes: int = 10, n_features: int = 128) -> None:
         super().__init__()
         self.body = nn.Sequential(
-            nn.Conv2d(1, 16, 3, padding=1),
-            nn.ReLU(),  # (B, 16, H, W)
-            nn.Conv2d(16, 32, 3, stride=2, padding=1),
-            nn.ReLU(),  # (B, 32, H/2, W/2)
-            nn.Conv2d(32, 64, 3, stride=2, padding=1),
-            nn.ReLU(),  # (B, 64, H/4, W/4)
-            nn.AdaptiveAvgPool2d(2),
+            *_block(1, 16),
+            nn.MaxPool2d(2),  # (B, 16, H/2, W/2)
+            *_block(16, 32),
+            nn.MaxPool2d(2),  # (B, 32, H/4, W/4)
+            *_block(32, 64),
+            nn.AdaptiveMaxPool2d(2),
             nn.Flatten(),  # (B, 256)
             nn.Linear(256, n_features),
             nn.ReLU(),  # (B, n_features)
@@ -69,19 +79,40 @@ def cache_path(sampler: Sampler, cache_dir: Path) -> Path:
     return Path(cache_dir) / f"classifier-v{_VERSION}-{sampler.name}-{shape}{tag}.pt"
 
 
+def cached_accuracy(sampler: Sampler, cache_dir: Path) -> float | None:
+    """The cached classifier's accuracy on the set's test split (None: not known)."""
+    report = cache_path(sampler, cache_dir).with_suffix(".json")
+    if not report.is_file():
+        return None
+    value = json.loads(report.read_text()).get("test_accuracy")
+    return None if value is None else float(value)
+
+
+@torch.no_grad()
+def accuracy(model: nn.Module, images: Tensor, labels: Tensor) -> float:
+    """Fraction of ``images`` (N, 1, H, W) whose most likely class is their label."""
+    device = next(model.parameters()).device
+    hits = sum(
+        int((model(x.to(device)).argmax(1) == y.to(device)).sum())
+        for x, y in zip(images.split(1000), labels.split(1000), strict=True)
+    )
+    return hits / len(labels)
+
+
 def load_or_train_classifier(
     sampler: Sampler,
     cache_dir: Path | None,
     device: torch.device,
     *,
     seed: int = 0,
-    max_seconds: float = 60.0,
+    max_seconds: float = MAX_SECONDS,
 ) -> ImageClassifier:
     """The classifier for ``sampler``'s images (in eval mode, on ``device``).
 
-    Loaded from ``cache_dir`` when cached there, else trained with Adam for one epoch or
-    ``MIN_TRAIN_IMAGES`` draws, whichever is more, stopped early after ``max_seconds``,
-    then cached (whatever was reached, so that later runs start at once).
+    Loaded from ``cache_dir`` when cached there, else trained with Adam on a one-cycle
+    schedule for ``EPOCHS`` epochs or ``MIN_TRAIN_IMAGES`` draws, whichever is more,
+    stopped early after ``max_seconds``, then cached (whatever was reached, so that later
+    runs start at once) with its test accuracy when the sampler has a test split.
     """
     n_classes = sampler.n_classes or 10
     path = cache_path(sampler, cache_dir) if cache_dir is not None else None
@@ -101,6 +132,9 @@ def load_or_train_classifier(
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
         torch.save(model.state_dict(), tmp)
         os.replace(tmp, path)
+        test = sampler.test_split()
+        score = None if test is None else accuracy(model, *test)
+        path.with_suffix(".json").write_text(json.dumps({"test_accuracy": score}))
     return model
 
 
@@ -110,9 +144,12 @@ def _train(
     images, labels = sampler.labelled()
     images, labels = images.to(device), labels.to(device)  # (N, 1, H, W), (N,)
     n = images.shape[0]
-    epochs = max(1, math.ceil(MIN_TRAIN_IMAGES / n))
+    epochs = max(EPOCHS, math.ceil(MIN_TRAIN_IMAGES / n))
     gen = torch.Generator(device=device).manual_seed(seed)
-    opt = torch.optim.Adam(model.parameters(), lr=2e-3)
+    opt = torch.optim.Adam(model.parameters(), lr=MAX_LR)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(
+        opt, max_lr=MAX_LR, total_steps=epochs * math.ceil(n / BATCH)
+    )
     deadline = time.monotonic() + max_seconds
     model.train()
     with torch.enable_grad():  # callers may evaluate under no_grad
@@ -129,6 +166,7 @@ def _train(
                 opt.zero_grad(set_to_none=True)
                 loss.backward()
                 opt.step()
+                schedule.step()
                 if time.monotonic() > deadline:
                     return
 
@@ -185,3 +223,18 @@ def image_quality(classifier: nn.Module, fake: Tensor, real: Tensor) -> ImageQua
         score=float(kl.exp()),
         frechet=frechet_distance(feats_fake, classifier.features(real)),
     )
+
+
+def real_figures(
+    classifier: ImageClassifier, sampler: Sampler, n: int = 10_000
+) -> dict[str, float]:
+    """The real data's own figures, the ceiling a generator is measured against: the score
+    of ``n`` held-out test images (training images if the set has no test split) and their
+    Frechet distance to ``n`` training images."""
+    images, _ = sampler.labelled()
+    test = sampler.test_split()
+    held_out = (test[0] if test is not None else images)[:n]
+    gen = torch.Generator().manual_seed(0)
+    train = images[torch.randperm(images.shape[0], generator=gen)[:n]]
+    quality = image_quality(classifier, held_out, train)
+    return {"real_score": quality.score, "real_frechet": quality.frechet}

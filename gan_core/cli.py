@@ -19,7 +19,8 @@ from typing import IO, Any
 from pydantic import ValidationError
 from tqdm import tqdm
 
-from gan_core.config import RunConfig
+from gan_core.catalog import TORCHVISION_FOLDER
+from gan_core.config import DataConfig, RunConfig
 from gan_core.events import AlertEvent, MetricsEvent, QualityEvent, StatusEvent, to_frame
 from gan_core.presets import PRESETS, preset_config
 
@@ -195,11 +196,66 @@ def run_train(args: argparse.Namespace) -> int:
     return 1 if status == "failed" else 0
 
 
+def add_classifier_parser(subparsers: Any) -> None:
+    """Register the ``classifier`` sub-command: train (or load) an image set's classifier."""
+    p = subparsers.add_parser(
+        "classifier", help="train or load the classifier behind an image set's quality figures"
+    )
+    p.add_argument("--dataset", choices=list(TORCHVISION_FOLDER), required=True)
+    p.add_argument("--data-dir", type=Path, help="the folder holding MNIST/raw (default: data)")
+    p.add_argument(
+        "--cache-dir",
+        type=Path,
+        default=Path(os.environ.get("GANWATCH_RUNS_DIR", "runs")) / ".cache",
+        help="where it is cached (default: the server's, GANWATCH_RUNS_DIR/.cache)",
+    )
+    p.add_argument("--threads", type=int, help="torch CPU threads (default: all cores)")
+    p.add_argument(
+        "--max-seconds", type=float, default=240.0, help="stop training here, whatever it reached"
+    )
+    p.set_defaults(func=run_classifier)
+
+
+def run_classifier(args: argparse.Namespace) -> int:
+    """Print one JSON line: test accuracy, the real data's score and Frechet distance, time."""
+    import torch
+
+    from gan_core import classifier
+    from gan_core.data import make_sampler
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    start = time.monotonic()
+    data = DataConfig(
+        name=args.dataset, data_dir=None if args.data_dir is None else str(args.data_dir)
+    )
+    try:
+        sampler = make_sampler(data)
+    except FileNotFoundError as exc:
+        print(f"ganwatch classifier: {exc}", file=sys.stderr)
+        return 2
+    cached = classifier.cache_path(sampler, args.cache_dir).is_file()
+    model = classifier.load_or_train_classifier(
+        sampler, args.cache_dir, torch.device("cpu"), max_seconds=args.max_seconds
+    )
+    report = {
+        "dataset": args.dataset,
+        "cached": cached,
+        "test_accuracy": classifier.cached_accuracy(sampler, args.cache_dir),
+        **classifier.real_figures(model, sampler),
+        "seconds": round(time.monotonic() - start, 1),
+    }
+    print(json.dumps(report))
+    return 0
+
+
 def build_parser() -> tuple[argparse.ArgumentParser, Any]:
-    """The ``ganwatch`` parser with its ``train`` command, and its subparsers for more."""
+    """The ``ganwatch`` parser with its ``train`` and ``classifier`` commands, and its
+    subparsers for more."""
     parser = argparse.ArgumentParser(prog="ganwatch", description=__doc__.splitlines()[0])
     subparsers = parser.add_subparsers(dest="command", required=True)
     add_train_parser(subparsers)
+    add_classifier_parser(subparsers)
     return parser, subparsers
 
 

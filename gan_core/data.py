@@ -33,6 +33,7 @@ from torch import Tensor
 
 from gan_core.catalog import (
     IDX_FILES,
+    TEST_FILES,
     TORCHVISION_FOLDER,
     TRAIN_FILES,
     find_idx,
@@ -75,6 +76,10 @@ class Sampler:
     def labelled(self) -> tuple[Tensor, Tensor]:
         """Image sets: all images (N, 1, H, W) in [-1, 1] and their labels (N,)."""
         raise TypeError(f"{self.name} has no labelled images")
+
+    def test_split(self) -> tuple[Tensor, Tensor] | None:
+        """Image sets: the held-out test images and labels, when the files are there."""
+        return None
 
 
 class GaussianSampler(Sampler):
@@ -148,6 +153,7 @@ class ImageSampler(Sampler):
         self.images, self.labels = images, labels  # (N, 1, H, W) in [-1, 1], (N,)
         self.n_classes = 10
         self.source = source  # where the files came from: two folders, two classifiers
+        self.test: tuple[Tensor, Tensor] | None = None  # held-out images and labels, if any
 
     def sample(self, n: int, generator: torch.Generator) -> Tensor:
         idx = torch.randint(
@@ -158,6 +164,9 @@ class ImageSampler(Sampler):
 
     def labelled(self) -> tuple[Tensor, Tensor]:
         return self.images, self.labels
+
+    def test_split(self) -> tuple[Tensor, Tensor] | None:
+        return self.test
 
 
 def _bounds(centres: Tensor, margin: float) -> tuple[tuple[float, float], tuple[float, float]]:
@@ -204,11 +213,19 @@ def _load_idx_set(name: str, root: Path) -> ImageSampler:
             f"or data_dir at the folder holding {TORCHVISION_FOLDER[name]}/raw. "
             "Nothing is downloaded."
         )
+    sampler = ImageSampler(name, *_read_pair(name, images_path, labels_path), str(root.resolve()))
+    test_images, test_labels = (find_idx(raw, stem) for stem in TEST_FILES)
+    if test_images is not None and test_labels is not None:
+        sampler.test = _read_pair(name, test_images, test_labels)
+    return sampler
+
+
+def _read_pair(name: str, images_path: Path, labels_path: Path) -> tuple[Tensor, Tensor]:
     images = read_idx(images_path, 3).unsqueeze(1).float() / 127.5 - 1  # (N, 1, 28, 28) in [-1, 1]
     labels = read_idx(labels_path, 1).long()  # (N,)
     if labels.shape[0] != images.shape[0]:
-        raise ValueError(f"{name}: {images.shape[0]} images but {labels.shape[0]} labels in {raw}")
-    return ImageSampler(name, images, labels, source=str(root.resolve()))
+        raise ValueError(f"{name}: {images.shape[0]} images but {labels.shape[0]} labels")
+    return images, labels
 
 
 def _load_digits() -> ImageSampler:

@@ -1,21 +1,30 @@
 """The image classifier and the image-set quality figures it gives, on the digits set."""
 
+import json
+import os
+import time
 from pathlib import Path
 
 import pytest
 import torch
+from test_data import write_set
 from torch import nn
 
 from gan_core import classifier as classifier_module
 from gan_core.classifier import (
     ImageClassifier,
     cache_path,
+    cached_accuracy,
     frechet_distance,
     image_quality,
     load_or_train_classifier,
+    real_figures,
 )
+from gan_core.cli import main as cli_main
 from gan_core.config import DataConfig
 from gan_core.data import ImageSampler, Sampler, make_sampler
+
+SHARED_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
 
 CPU = torch.device("cpu")
 
@@ -101,8 +110,9 @@ def test_classifier_is_cached_per_set_and_shape_and_reloaded_without_training(
     small = ImageSampler("digits", images[:64], labels[:64])
     first = load_or_train_classifier(small, tmp_path, CPU, max_seconds=0.2)
     path = cache_path(small, tmp_path)
-    assert path.name == "classifier-v1-digits-1x8x8.pt" and path.is_file()
-    assert list(tmp_path.iterdir()) == [path]
+    assert path.name == "classifier-v2-digits-1x8x8.pt" and path.is_file()
+    assert sorted(tmp_path.iterdir()) == [path.with_suffix(".json"), path]
+    assert cached_accuracy(small, tmp_path) is None  # digits has no test split
 
     def no_training(*args: object) -> None:
         raise AssertionError("trained again despite the cache")
@@ -120,3 +130,48 @@ def test_training_leaves_the_global_rng_alone(digits: Sampler) -> None:
     torch.manual_seed(123)
     load_or_train_classifier(digits, None, CPU, max_seconds=0.1)
     assert torch.equal(torch.rand(3), expected)
+
+
+@pytest.mark.skipif(
+    not (SHARED_DATA / "MNIST" / "raw").is_dir(), reason="no real MNIST files in ../shared/data"
+)
+def test_the_mnist_classifier_reaches_99_percent_and_real_images_score_9_7(
+    tmp_path: Path,
+) -> None:
+    mnist = make_sampler(DataConfig("mnist", data_dir=str(SHARED_DATA)))
+    torch.set_num_threads(os.cpu_count() or 1)  # as `ganwatch classifier` trains it
+    start = time.monotonic()
+    model = load_or_train_classifier(mnist, tmp_path, CPU)
+    seconds = time.monotonic() - start
+    assert cached_accuracy(mnist, tmp_path) is not None
+    assert cached_accuracy(mnist, tmp_path) >= 0.99
+    figures = real_figures(model, mnist)
+    assert figures["real_score"] >= 9.7
+    assert figures["real_frechet"] < 2.0
+    assert seconds < 240
+
+
+def test_the_classifier_command_prints_one_json_line_and_caches(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_set(tmp_path / "data", "MNIST", ".gz", n=40)
+    argv = ["classifier", "--dataset", "mnist", "--data-dir", str(tmp_path / "data")]
+    argv += ["--cache-dir", str(tmp_path / "cache"), "--max-seconds", "0.5"]
+    assert cli_main(argv) == 0
+    first = json.loads(capsys.readouterr().out)
+    assert set(first) == {
+        "dataset", "cached", "test_accuracy", "real_score", "real_frechet", "seconds"
+    }  # fmt: skip
+    assert first["dataset"] == "mnist" and first["cached"] is False
+    assert 0.0 <= first["test_accuracy"] <= 1.0 and first["real_score"] >= 1.0
+    assert cli_main(argv) == 0
+    again = json.loads(capsys.readouterr().out)
+    assert again["cached"] is True and again["test_accuracy"] == first["test_accuracy"]
+
+
+def test_the_classifier_command_names_missing_files(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["classifier", "--dataset", "fashion-mnist", "--data-dir", str(tmp_path)]
+    assert cli_main(argv + ["--cache-dir", str(tmp_path / "cache")]) == 2
+    assert "FashionMNIST/raw" in capsys.readouterr().err
