@@ -7,13 +7,16 @@ imports neither torch nor gan_core's training code: the server stays light.
 
 from __future__ import annotations
 
+import logging
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from gan_core.events import PROTOCOL_VERSION, Command, StatusEvent, to_frame
+
+log = logging.getLogger(__name__)
 
 EventSink = Callable[[str, dict[str, Any]], None]
 """Called with (run_id, frame) for every frame of a run, from a background thread. A
@@ -86,6 +89,23 @@ class Executor(ABC):
             "slots": self.slots,
             "slots_from": "setting",
         }
+
+    def _refuse_launch(self, state: str, active: Collection[str], run_id: str) -> None:
+        """RuntimeError unless a launch of ``run_id`` may go ahead, given the executor's
+        ``state`` and its ``active`` runs (caller holds its lock)."""
+        if state != "started":
+            raise RuntimeError(f"executor is {state}, not started")
+        if run_id in active:
+            raise RuntimeError(f"run {run_id} is already active")
+        if len(active) >= self.slots:
+            raise RuntimeError(f"all {self.slots} slots are busy")
+
+    def _emit(self, run_id: str, frame: dict[str, Any]) -> None:
+        """Hand ``frame`` to the sink; a sink that fails is logged, never the executor's end."""
+        try:
+            self._sink(run_id, frame)
+        except Exception:
+            log.exception("run %s: the event sink failed on a %s frame", run_id, frame.get("type"))
 
     @abstractmethod
     def start(self) -> None:

@@ -121,12 +121,7 @@ class LocalExecutor(Executor):
             start_paused=start_paused,
         )
         with self._lock:
-            if self._state != "started":
-                raise RuntimeError(f"executor is {self._state}, not started")
-            if run_id in self._running:
-                raise RuntimeError(f"run {run_id} is already active")
-            if len(self._running) >= self.slots:
-                raise RuntimeError(f"all {self.slots} slots are busy")
+            self._refuse_launch(self._state, self._running, run_id)
             worker = self._take_warm() or self._spawn(self._gpus.least_loaded())
             # A fresh outbox has room. If the worker died just now, its pump fails the run.
             worker.proc.send(job)
@@ -354,9 +349,3 @@ class LocalExecutor(Executor):
         worker.finished = True
         del self._running[worker.run_id]
         self._gpus.release(worker.gpu)
-
-    def _emit(self, run_id: str, frame: dict[str, Any]) -> None:
-        try:
-            self._sink(run_id, frame)
-        except Exception:
-            log.exception("run %s: the event sink failed on a %s frame", run_id, frame.get("type"))

@@ -194,14 +194,9 @@ class RayExecutor(Executor):
         job = Job(run_id, dict(config), str(run_dir), None, start_paused)
         device = config.get("device")
         with self._lock:
-            if self._state != "started":
-                raise RuntimeError(f"executor is {self._state}, not started")
-            if self._problem is not None:
+            if self._problem is not None and self._state == "started":
                 raise RuntimeError(self._problem)
-            if run_id in self._runs:
-                raise RuntimeError(f"run {run_id} is already active")
-            if len(self._runs) >= self.slots:
-                raise RuntimeError(f"all {self.slots} slots are busy")
+            self._refuse_launch(self._state, self._runs, run_id)
             run = _Run(run_id, job, device, resume_from)
             self._runs[run_id] = run
             pump = threading.Thread(target=self._pump, args=(run,), name=f"ganwatch-ray-{run_id}")
@@ -380,9 +375,3 @@ class RayExecutor(Executor):
             for run in overdue:
                 log.error("run %s: %s after a stop, killing its actor", run.run_id, UNRESPONSIVE)
                 self._ray.kill(run.actor, no_restart=True)
-
-    def _emit(self, run_id: str, frame: dict[str, Any]) -> None:
-        try:
-            self._sink(run_id, frame)
-        except Exception:
-            log.exception("run %s: the event sink failed on a %s frame", run_id, frame.get("type"))

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import torch
-from jobs_helpers import Frames
+from jobs_helpers import Frames, stop_left_behind
 
 from app.jobs.local import LocalExecutor
 from bench.raycluster import local_cluster
-from gan_core.events import Command
 
 
 @pytest.fixture(autouse=True)
@@ -42,12 +40,7 @@ def shared_executor(
 def executor(shared_executor: LocalExecutor, frames: Frames) -> Iterator[LocalExecutor]:
     """The module's executor, with every run a test left behind stopped afterwards."""
     yield shared_executor
-    left = shared_executor.active()
-    for run_id in left:
-        with contextlib.suppress(KeyError):  # it may have ended by itself meanwhile
-            shared_executor.command(run_id, Command("stop"))
-    for run_id in left:
-        frames.final(run_id)
+    stop_left_behind(shared_executor, frames)
 
 
 @pytest.fixture

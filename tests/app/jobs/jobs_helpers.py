@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from app import checkpoints
-from app.jobs.base import is_final
+from app.jobs.base import Executor, is_final
+from gan_core.events import Command
 from gan_core.presets import preset_config
 
 Frame = dict[str, Any]
@@ -85,6 +86,16 @@ class Frames:
         """The run's metrics frames once there are at least ``count``."""
         frames = self.wait_for(run_id, lambda fs: len(only(fs, "metrics")) >= count)
         return only(frames, "metrics")
+
+
+def stop_left_behind(executor: Executor, frames: Frames) -> None:
+    """Stop every run a test left active and wait for their final frames."""
+    left = executor.active()
+    for run_id in left:
+        with contextlib.suppress(KeyError):  # it may have ended by itself meanwhile
+            executor.command(run_id, Command("stop"))
+    for run_id in left:
+        frames.final(run_id)
 
 
 def only(frames: list[Frame], kind: str) -> list[Frame]:

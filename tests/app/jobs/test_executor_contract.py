@@ -14,7 +14,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from jobs_helpers import Frame, Frames, new_run_id, on_disk, only, statuses, tiny
+from jobs_helpers import (
+    Frame,
+    Frames,
+    new_run_id,
+    on_disk,
+    only,
+    statuses,
+    stop_left_behind,
+    tiny,
+)
 
 from app.checkpoints import checkpoint_path
 from app.jobs.base import Executor
@@ -53,14 +62,7 @@ def executor(contract: tuple[Executor, Frames]) -> Iterator[Executor]:
     """The module's executor, with every run a test left behind stopped afterwards."""
     executor, frames = contract
     yield executor
-    left = executor.active()
-    for run_id in left:
-        try:
-            executor.command(run_id, Command("stop"))
-        except KeyError:  # it may have ended by itself meanwhile
-            continue
-    for run_id in left:
-        frames.final(run_id)
+    stop_left_behind(executor, frames)
 
 
 @pytest.fixture

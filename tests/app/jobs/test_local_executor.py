@@ -7,18 +7,12 @@ import signal
 import time
 from pathlib import Path
 
-from jobs_helpers import TIMEOUT, Frame, Frames, new_run_id, on_disk, only, statuses, tiny
+from jobs_helpers import TIMEOUT, Frames, new_run_id, on_disk, only, statuses, tiny
 
 from app.jobs.local import LocalExecutor
 from gan_core.events import Command
 
 LONG = 1_000_000  # steps: runs that only end when told to
-
-
-def after_last(frames: list[Frame], status: str) -> list[Frame]:
-    """The frames that follow the last status frame with ``status``."""
-    marks = [i for i, f in enumerate(frames) if f["type"] == "status" and f["status"] == status]
-    return frames[marks[-1] + 1 :] if marks else []
 
 
 def test_a_dead_warm_worker_is_replaced(
