@@ -18,7 +18,7 @@ from fastapi.staticfiles import StaticFiles
 from app.guard import Guard
 from app.hub import Hub
 from app.manager import ExecutorFactory, RunManager
-from app.routes import health, pages, presets, runs, stream
+from app.routes import datasets, health, pages, presets, runs, stream
 from app.settings import LOOPBACK_HOSTS, Settings
 from app.store import Store
 from app.tickets import Tickets
@@ -63,6 +63,7 @@ def create_app(
     app.add_exception_handler(RequestValidationError, _invalid)  # type: ignore[arg-type]
     for module in (runs, presets, health, stream, pages):
         app.include_router(module.router)
+    app.include_router(datasets.router, max_body_size=settings.max_upload_bytes)
     app.mount("/static", StaticFiles(directory=STATIC_DIR, check_dir=False), name="static")
     return app
 

@@ -24,7 +24,8 @@ from app.records import Row, new_row, now_iso, public
 from app.runlist import RunListFeed
 from app.settings import Settings
 from app.store import Store
-from gan_core.config import RunConfig
+from app.uploads import UploadedSets
+from gan_core.config import BUILTIN_DATASETS, RunConfig
 from gan_core.control_schema import control_command
 from gan_core.events import Command, StatusEvent, to_frame
 
@@ -90,6 +91,7 @@ class RunManager:
         self.settings = settings
         self.store = store
         self.hub = hub
+        self.uploads = UploadedSets(settings.datasets_dir, settings.max_upload_points)
         self._factory = executor_factory or (lambda sink: make_executor(settings, sink))
         self._executor: Executor | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -162,6 +164,14 @@ class RunManager:
     def live_public(self, run_id: str) -> dict[str, Any] | None:
         row = self._live.get(run_id)
         return None if row is None else public(row, self.position(run_id))
+
+    def has_dataset(self, name: str) -> bool:
+        """Whether ``name`` is a built-in set or one uploaded to this server."""
+        return name in BUILTIN_DATASETS or self.uploads.get(name) is not None
+
+    def runs_using(self, dataset: str) -> list[str]:
+        """Ids of the live runs (queued, running, paused) that train on ``dataset``."""
+        return [run_id for run_id, row in self._live.items() if row["config"]["dataset"] == dataset]
 
     async def get(self, run_id: str) -> dict[str, Any]:
         if (live := self.live_public(run_id)) is not None:
@@ -269,6 +279,8 @@ class RunManager:
             row = stored
             if not lifecycle.allows("resume", row["status"]):
                 raise RunConflict(f"cannot resume a {row['status']} run")
+            if not self.has_dataset(row["config"]["dataset"]):
+                raise RunConflict(f"its dataset {row['config']['dataset']!r} was deleted")
             if len(self._queue) >= self.settings.max_queued_runs:
                 raise QueueFull(len(self._queue))
             stored_step = await asyncio.to_thread(self.store.last_metrics_step, run_id) or 0
@@ -385,6 +397,11 @@ class RunManager:
             self._dequeue(run_id)
             row = self._live[run_id]
             launched = True
+            dataset = row["config"]["dataset"]
+            points = None if dataset in BUILTIN_DATASETS else self.uploads.points(dataset)
+            if dataset not in BUILTIN_DATASETS and points is None:  # gone since it was queued
+                self._finish(row, "failed", f"the uploaded dataset {dataset!r} was deleted")
+                continue
             try:
                 self._executor.launch(
                     run_id,
@@ -392,6 +409,7 @@ class RunManager:
                     self.run_dir(run_id),
                     resume_from=self._resume_from(row),
                     start_paused=run_id in self._start_paused,
+                    points=points,
                 )
                 self._start_paused.discard(run_id)
             except RuntimeError as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, Literal
@@ -48,8 +49,8 @@ ERROR_DESCRIPTIONS = {
     400: "Bad request (e.g. a Host header this server does not answer to)",
     401: "Missing or wrong token (when GANWATCH_TOKEN is set)",
     403: "Cross-site request refused",
-    404: "Run not found",
-    409: "The run's status does not allow this",
+    404: "Run (or dataset) not found",
+    409: "The run's status does not allow this (or: a dataset's name is taken, or in use)",
     413: "Request body too large",
     422: "Invalid input",
     429: "Too many runs queued; retry after the Retry-After header's seconds",
@@ -182,6 +183,21 @@ class PresetsPublic(BaseModel):
     count: int
 
 
+class DatasetPublic(BaseModel):
+    """An uploaded point set, as ``POST /api/datasets`` answers and the catalogue lists it."""
+
+    name: str
+    kind: str = Field(description="'1d' or '2d'.")
+    dim: int
+    count: int = Field(description="Points in the set.")
+    sample_shape: list[int]
+    filename: str
+    created_at: float
+    uploaded: bool
+    available: bool
+    description: str
+
+
 class DatasetsPublic(BaseModel):
     data: list[dict[str, Any]]
     count: int
@@ -237,9 +253,11 @@ def _rebased(exc: ValidationError, prefix: tuple[str, ...]) -> RequestValidation
     return RequestValidationError(errors)
 
 
-def parse_run_create(body: Any, settings: Settings) -> tuple[RunConfig, str | None, bool]:
+def parse_run_create(
+    body: Any, settings: Settings, known: Callable[[str], bool]
+) -> tuple[RunConfig, str | None, bool]:
     """Validate a RunCreate body into (config, preset, start_paused); RequestValidationError
-    (422) otherwise."""
+    (422) otherwise. ``known`` tells whether a dataset name is built in or uploaded."""
     if not isinstance(body, dict):
         raise RequestValidationError([_error(("body",), "expected an object", "dict_type")])
     start_paused = body.get("start_paused", False)
@@ -267,6 +285,9 @@ def parse_run_create(body: Any, settings: Settings) -> tuple[RunConfig, str | No
         except ValidationError as exc:
             raise _rebased(exc, prefix) from None
         preset = None
+    if not known(config.dataset):
+        msg = f"no dataset named {config.dataset!r} on this server (GET /api/datasets lists them)"
+        raise RequestValidationError([_error(prefix + ("dataset",), msg, "unknown_dataset")])
     check_limits(config, settings, prefix)
     return confine_data_dir(config, settings, prefix), preset, start_paused
 

@@ -75,6 +75,12 @@ class Settings(BaseSettings):
         description="Host header values accepted (empty: the loopback names and the bind host).",
     )
     max_body_bytes: int = Field(default=1_000_000, ge=1024, description="Largest request body.")
+    max_upload_points: int = Field(
+        default=100_000, ge=2, description="Points in one uploaded dataset (POST /api/datasets)."
+    )
+    max_upload_bytes: int = Field(
+        default=8_000_000, ge=1024, description="Bytes of one dataset upload's request body."
+    )
     max_queued_runs: int = Field(default=100, ge=1, description="Runs waiting for a slot.")
     max_viewers_per_client: int = Field(
         default=20, ge=1, description="Websocket viewers one client address may hold at once."
@@ -130,6 +136,11 @@ class Settings(BaseSettings):
     def cache_dir(self) -> Path:
         """Where workers cache what they compute once (e.g. the image classifiers)."""
         return self.runs_dir / ".cache"
+
+    @property
+    def datasets_dir(self) -> Path:
+        """Where uploaded and drawn point sets are kept (:mod:`app.uploads`)."""
+        return self.runs_dir / ".datasets"
 
 
 def visible_gpu_count(cuda_visible_devices: str | None, dev: Path) -> int:

@@ -8,11 +8,13 @@ never see it whole: :meth:`RunConfig.parts` splits it into their small configs.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-DatasetName = Literal[
+from gan_core.pointsets import NAME_PATTERN
+
+BuiltinDataset = Literal[
     "gaussian-1d",
     "line-2d",
     "blobs-2d",
@@ -23,6 +25,7 @@ DatasetName = Literal[
     "mnist",
     "fashion-mnist",
 ]
+BUILTIN_DATASETS: tuple[str, ...] = get_args(BuiltinDataset)
 IMAGE_DATASETS: frozenset[str] = frozenset({"digits", "mnist", "fashion-mnist"})
 MIXTURE_DATASETS: frozenset[str] = frozenset({"ring-8", "grid-25", "blobs-2d"})
 
@@ -35,9 +38,13 @@ Prior = Literal["normal", "uniform"]
 Device = Literal["auto", "cpu", "cuda"]
 
 
-def _f(group: str, description: str, **kw: Any) -> Any:
-    """A pydantic Field carrying the form group it belongs to."""
-    return Field(description=description, json_schema_extra={"group": group}, **kw)
+def _f(group: str, description: str, *, choices_from: str | None = None, **kw: Any) -> Any:
+    """A pydantic Field carrying the form group it belongs to (and, for a field whose
+    choices live on the server, the endpoint that lists them)."""
+    extra: dict[str, Any] = {"group": group}
+    if choices_from is not None:
+        extra["choices_from"] = choices_from
+    return Field(description=description, json_schema_extra=extra, **kw)
 
 
 class RunConfig(BaseModel):
@@ -46,7 +53,16 @@ class RunConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
     # --- data ---
-    dataset: DatasetName = _f("data", "Real data the generator must learn.", default="ring-8")
+    dataset: str = _f(
+        "data",
+        "Real data the generator must learn: a built-in set "
+        f"({', '.join(get_args(BuiltinDataset))}) or a point set uploaded to this server "
+        "(GET /api/datasets lists them).",
+        default="ring-8",
+        choices_from="/api/datasets",
+        pattern=NAME_PATTERN,
+        max_length=40,
+    )
     data_dim: int = _f("data", "gaussian-1d: length of each real vector.", default=1, ge=1, le=1024)
     data_mean: float = _f(
         "data", "gaussian-1d: mean of the real entries.", default=4.0, ge=-100, le=100

@@ -10,6 +10,8 @@ Geometry of each set (data space; the trainer divides by ``scale``):
 - ``ring-8``: 8 Gaussians at (cos 2*pi*i/8, sin 2*pi*i/8), radius 1, std 0.01 (PacGAN's geometry).
 - ``grid-25``: 25 Gaussians at {-4, -2, 0, 2, 4}^2, std 0.05 (PacGAN's geometry).
 - ``spiral-2d``: one arm r = theta / (2*pi), theta ~ U(0.5*pi, 4*pi), plus N(0, 0.04) noise.
+- an uploaded or drawn point set (:mod:`gan_core.pointsets`): uniform draws from its N points,
+  1-D or 2-D; ``scale`` is the largest |coordinate|, the view's bounds its extent plus a margin.
 - ``digits``: scikit-learn's bundled 1 797 8x8 handwritten digits, scaled to [-1, 1].
 - ``mnist`` / ``fashion-mnist``: the 60 000 training images, 28x28, scaled to [-1, 1], read from
   the standard IDX files (plain or .gz) in torchvision's layout, ``DATA_DIR/MNIST/raw`` or
@@ -28,6 +30,7 @@ import math
 import struct
 from pathlib import Path
 
+import numpy as np
 import torch
 from torch import Tensor
 
@@ -58,7 +61,7 @@ class Sampler:
     scale: float = 1.0
     centres: Tensor | None = None
     sigma: float | None = None
-    bounds: tuple[tuple[float, float], tuple[float, float]] | None = None
+    bounds: tuple[tuple[float, float], ...] | None = None  # the view's (lo, hi) per axis
     n_classes: int | None = None
     source: str = ""  # the folder an image set was read from ("" for bundled or synthetic data)
 
@@ -145,6 +148,24 @@ class SpiralSampler(Sampler):
         return points + 0.04 * torch.randn(n, 2, generator=generator, device=dev)
 
 
+class PointsSampler(Sampler):
+    """A point set someone brought: uniform draws from its (N, dim) points, dim 1 or 2."""
+
+    def __init__(self, name: str, points: Tensor) -> None:
+        self.name, self.sample_shape = name, (int(points.shape[1]),)
+        self.points = points.float()
+        self.scale = float(self.points.abs().max()) or 1.0
+        lo, hi = self.points.min(dim=0).values, self.points.max(dim=0).values
+        pad = torch.clamp(0.15 * (hi - lo), min=0.05 * self.scale)
+        self.bounds = tuple((float(a), float(b)) for a, b in zip(lo - pad, hi + pad, strict=True))
+
+    def sample(self, n: int, generator: torch.Generator) -> Tensor:
+        idx = torch.randint(
+            0, self.points.shape[0], (n,), generator=generator, device=generator.device
+        )
+        return self.points[idx.to(self.points.device)].to(generator.device)
+
+
 class ImageSampler(Sampler):
     """Uniform draws from a fixed set of labelled images held as one tensor."""
 
@@ -169,7 +190,7 @@ class ImageSampler(Sampler):
         return self.test
 
 
-def _bounds(centres: Tensor, margin: float) -> tuple[tuple[float, float], tuple[float, float]]:
+def _bounds(centres: Tensor, margin: float) -> tuple[tuple[float, float], ...]:
     lo, hi = centres.min(dim=0).values, centres.max(dim=0).values
     pad = max(float((hi - lo).max()) * 0.25, 0.5) + margin
     return (float(lo[0]) - pad, float(hi[0]) + pad), (float(lo[1]) - pad, float(hi[1]) + pad)
@@ -236,8 +257,11 @@ def _load_digits() -> ImageSampler:
     return ImageSampler("digits", images, torch.tensor(bunch.target, dtype=torch.long))
 
 
-def make_sampler(cfg: DataConfig) -> Sampler:
-    """The sampler for ``cfg.name``; raises DatasetMissing for absent image files."""
+def make_sampler(cfg: DataConfig, points: np.ndarray | None = None) -> Sampler:
+    """The sampler for ``cfg.name``, or for the (N, dim) ``points`` of a set people brought;
+    raises DatasetMissing for absent image files."""
+    if points is not None:
+        return PointsSampler(cfg.name, torch.from_numpy(np.array(points, dtype=np.float32)))
     std = cfg.mixture_std
     if cfg.name == "gaussian-1d":
         return GaussianSampler(cfg)
@@ -256,4 +280,4 @@ def make_sampler(cfg: DataConfig) -> Sampler:
         return _load_digits()
     if cfg.name in TORCHVISION_FOLDER:
         return _load_idx_set(cfg.name, resolve_data_dir(cfg.data_dir))
-    raise ValueError(f"unknown dataset {cfg.name!r}")
+    raise ValueError(f"unknown dataset {cfg.name!r}: not built in, and no points were given")

@@ -88,9 +88,8 @@ class LiveView:
             self.map_points = torch.stack([xs.reshape(-1), ys.reshape(-1)], dim=1)  # (n*n, 2)
         elif self.dim == 1:
             mean, std = config.data_mean, config.data_std
-            self.axes = [
-                torch.linspace(mean - 4 * std, mean + 4 * std, MAP_POINTS_1D, device=device)
-            ]
+            lo, hi = sampler.bounds[0] if sampler.bounds else (mean - 4 * std, mean + 4 * std)
+            self.axes = [torch.linspace(lo, hi, MAP_POINTS_1D, device=device)]
             self.map_points = self.axes[0].reshape(-1, 1)
         self.dims = [0, 1] if config.latent_dim >= 2 and self.dim == 2 else [0]
 

@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 from torch import Tensor
 
@@ -78,13 +79,14 @@ class Trainer:
         cache_dir: Path | None = None,
         checkpoint: dict[str, Any] | None = None,
         start_paused: bool = False,
+        points: np.ndarray | None = None,
     ) -> None:
         self.config = config
         self.device = pick_device(config.device)
         parts = config.parts()
         torch.manual_seed(config.seed)
         self.rng = torch.Generator(device=self.device).manual_seed(config.seed)
-        self.sampler = make_sampler(parts.data).to(self.device)
+        self.sampler = make_sampler(parts.data, points).to(self.device)
         shape = self.sampler.sample_shape
         g = build_generator(parts.generator, config.latent_dim, shape).to(self.device)
         d = build_discriminator(parts.discriminator, shape).to(self.device)

@@ -43,6 +43,7 @@ class Job:
     run_dir: str
     resume_from: str | None = None
     start_paused: bool = False
+    points: bytes | None = None  # a set people brought: gan_core.pointsets.to_npy's bytes
 
 
 def failed_frame(step: int, reason: str) -> dict[str, Any]:
@@ -127,6 +128,7 @@ class Executor(ABC):
         run_dir: Path,
         resume_from: Path | None = None,
         start_paused: bool = False,
+        points: bytes | None = None,
     ) -> None:
         """Start a run now, without blocking; RuntimeError when no slot is free or the run is
         already active.
@@ -136,7 +138,8 @@ class Executor(ABC):
         stopped, never from a failed run; only the newest ``app.checkpoints.KEEP`` are kept.
         ``resume_from`` is a checkpoint file to load first: the run's first status frame
         then carries that checkpoint's step. ``start_paused``: the run waits paused after
-        its first samples frame, for step commands or resume.
+        its first samples frame, for step commands or resume. ``points``: the ``.npy`` bytes
+        of the uploaded set ``config["dataset"]`` names (None for a built-in set).
         """
 
     @abstractmethod

@@ -112,6 +112,7 @@ class LocalExecutor(Executor):
         run_dir: Path,
         resume_from: Path | None = None,
         start_paused: bool = False,
+        points: bytes | None = None,
     ) -> None:
         job = Job(
             run_id=run_id,
@@ -119,6 +120,7 @@ class LocalExecutor(Executor):
             run_dir=str(run_dir),
             resume_from=None if resume_from is None else str(resume_from),
             start_paused=start_paused,
+            points=points,
         )
         with self._lock:
             self._refuse_launch(self._state, self._running, run_id)

@@ -12,6 +12,7 @@ class is merely defined (the server).
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import queue
 import shutil
@@ -56,12 +57,8 @@ class RunActor:
             path = self._folder / "resume.pt"
             path.write_bytes(checkpoint)
             resume_from = str(path)
-        local = Job(
-            run_id=job.run_id,
-            config=job.config,
-            run_dir=str(self._folder / "checkpoints"),
-            resume_from=resume_from,
-            start_paused=job.start_paused,
+        local = dataclasses.replace(
+            job, run_dir=str(self._folder / "checkpoints"), resume_from=resume_from
         )
         threading.Thread(
             target=runner.run_job,

@@ -190,8 +190,9 @@ class RayExecutor(Executor):
         run_dir: Path,
         resume_from: Path | None = None,
         start_paused: bool = False,
+        points: bytes | None = None,
     ) -> None:
-        job = Job(run_id, dict(config), str(run_dir), None, start_paused)
+        job = Job(run_id, dict(config), str(run_dir), None, start_paused, points)
         device = config.get("device")
         with self._lock:
             if self._problem is not None and self._state == "started":

@@ -24,6 +24,7 @@ from app.jobs.base import FINAL_STATUSES, Job, checkpoint_frame, failed_frame
 from gan_core.checkpoint import load_checkpoint
 from gan_core.config import RunConfig
 from gan_core.events import METRIC_FIELDS, Command, MetricsEvent, StatusEvent, to_frame
+from gan_core.pointsets import from_npy
 from gan_core.trainer import Trainer, torch_threads
 
 log = logging.getLogger(__name__)
@@ -80,7 +81,11 @@ def run_job(job: Job, *, cache_dir: Path, emit: Emit, receive: Receive) -> None:
         torch.set_num_threads(torch_threads(config, torch.get_num_threads()))
         state = load_checkpoint(job.resume_from) if job.resume_from is not None else None
         trainer = Trainer(
-            config, cache_dir=cache_dir, checkpoint=state, start_paused=job.start_paused
+            config,
+            cache_dir=cache_dir,
+            checkpoint=state,
+            start_paused=job.start_paused,
+            points=None if job.points is None else from_npy(job.points),
         )
         # The trainer blocks inside events() while paused, so commands need their own thread.
         threading.Thread(

@@ -1,15 +1,13 @@
-"""Read-only catalogue: presets, datasets and the RunConfig JSON schema."""
+"""Read-only catalogue: presets and the RunConfig JSON schema."""
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from fastapi import APIRouter
 
-from app.deps import SettingsDep, TokenDep
-from app.schemas import DatasetsPublic, PresetsPublic, errors
-from gan_core.catalog import dataset_catalog
+from app.deps import TokenDep
+from app.schemas import PresetsPublic, errors
 from gan_core.config import RunConfig
 from gan_core.presets import PRESET_DESCRIPTIONS, PRESETS, preset_config
 
@@ -27,13 +25,6 @@ async def list_presets() -> Any:
         }
         for name in PRESETS
     ]
-    return {"data": data, "count": len(data)}
-
-
-@router.get("/datasets", response_model=DatasetsPublic)
-async def list_datasets(settings: SettingsDep) -> Any:
-    """Every dataset and whether its files are here (the image sets look in data_dir)."""
-    data = await asyncio.to_thread(dataset_catalog, str(settings.data_dir))
     return {"data": data, "count": len(data)}
 
 

@@ -70,7 +70,7 @@ async def create_run(
 ) -> Any:
     """Queue a run: a full RunConfig, or ``{"preset": NAME, "overrides": {...}}``; either may
     add ``"start_paused": true`` (the run waits paused at step 0 for step commands)."""
-    config, preset, start_paused = parse_run_create(body, settings)
+    config, preset, start_paused = parse_run_create(body, settings, manager.has_dataset)
     try:
         return manager.create(config, preset, start_paused)
     except QueueFull as exc:

@@ -1,4 +1,5 @@
 // Compare: several runs' curves overlaid, from the REST history (downsampled server-side).
+import { runLabel } from "./format.js";
 import { api } from "./transport.js";
 import { COLORS, CONFIG, LAYOUT } from "./plotstyle.js";
 
@@ -10,7 +11,7 @@ async function load() {
     metrics: await api(`/api/runs/${id}/metrics?max_points=2000`),
   })));
   const colour = (i) => COLORS.other[i % COLORS.other.length];
-  const label = ({ run }) => `${run.id} (${run.preset ?? run.config.dataset})`;
+  const label = ({ run }) => `${run.id} (${runLabel(run)})`;
   const overlay = (target, key) => Plotly.react(target, runs.map((r, i) => ({
     x: r.metrics.steps, y: r.metrics[key], name: label(r), line: { color: colour(i), width: 1.5 },
   })), { ...LAYOUT, xaxis: { title: { text: "step" } } }, CONFIG);

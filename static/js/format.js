@@ -11,3 +11,10 @@ export function qualityText(q) {
   if (q.mean != null) return `mean ${fmt(q.mean, 2)} std ${fmt(q.std, 2)}`;
   return q.distance != null ? `distance ${fmt(q.distance, 4)}` : "–";
 }
+
+/** What a run trains: its preset, with its dataset when that is not the preset's name. */
+export function runLabel(run) {
+  const { preset, config } = run;
+  if (!preset) return config.dataset;
+  return preset === config.dataset ? preset : `${preset} · ${config.dataset}`;
+}

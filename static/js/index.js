@@ -1,7 +1,8 @@
 // Runs list (live over /ws/runs) and the launch form, generated from RunConfig's JSON schema.
 import { api, liveSocket } from "./transport.js";
-import { fmt, qualityText } from "./format.js";
+import { fmt, qualityText, runLabel } from "./format.js";
 import { LIFECYCLE } from "./lifecycle.js";
+import { initOwnData } from "./owndata.js";
 
 const runs = new Map();
 const selected = new Set();
@@ -26,7 +27,7 @@ function rowFor(run) {
     <td><input type="checkbox" class="pick" aria-label="select ${run.id}" ${selected.has(run.id) ? "checked" : ""}></td>
     <td><a href="/runs/${run.id}"><code>${run.id}</code></a></td>
     <td><span class="badge ${run.status}">${status}</span></td>
-    <td>${run.preset ?? run.config.dataset}</td>
+    <td>${runLabel(run)}</td>
     <td><progress max="${run.total_steps}" value="${run.step}"></progress> ${run.step} / ${run.total_steps}</td>
     <td>${m ? `${fmt(m.loss_d)} / ${fmt(m.loss_g)}` : "–"}</td>
     <td>${qualityText(run.latest_quality)}</td>
@@ -77,6 +78,8 @@ function inputFor(name, prop) {
   if (spec.enum) {
     input = document.createElement("select");
     spec.enum.forEach((v) => input.add(new Option(v, v)));
+  } else if (spec.choices_from) {
+    input = document.createElement("select"); // filled from that endpoint by fillChoices
   } else if (spec.type === "boolean") {
     input = document.createElement("input");
     input.type = "checkbox";
@@ -207,9 +210,41 @@ function showServerErrors(err) {
     general.length ? general.join("; ") : "The server refused some fields: see the messages next to them.";
 }
 
+// Fields whose choices live on the server (the dataset: built-in sets and uploaded ones).
+async function fillChoices() {
+  for (const [name, prop] of Object.entries(schema.properties)) {
+    if (!prop.choices_from) continue;
+    const input = document.getElementById(`f-${name}`);
+    const keep = input.value;
+    const { data } = await api(prop.choices_from);
+    input.replaceChildren(...data.map((d) => {
+      const note = d.uploaded ? ` (yours: ${d.count} points, ${d.dim}-D)` : d.available ? "" : " (files missing)";
+      const option = new Option(`${d.name}${note}`, d.name);
+      option.title = d.description;
+      return option;
+    }));
+    if (keep) input.value = keep;
+  }
+}
+
+// Train on a set just saved: the form's settings, on an MLP preset when the form is on images.
+async function launchOn(set) {
+  if (readField("model") !== "mlp") {
+    document.getElementById("preset").value = "ring-8";
+    selectPreset("ring-8");
+  }
+  writeField("dataset", set.name);
+  await submit(new Event("submit"));
+}
+
 async function initForm() {
   [schema, { data: presets }] = await Promise.all([api("/api/config-schema"), api("/api/presets")]);
   buildForm();
+  await fillChoices();
+  initOwnData({
+    onSaved: async (set) => { await fillChoices(); writeField("dataset", set.name); },
+    launch: launchOn,
+  });
   const select = document.getElementById("preset");
   presets.forEach((p) => select.add(new Option(p.name, p.name)));
   select.onchange = () => selectPreset(select.value);

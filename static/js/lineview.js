@@ -31,9 +31,11 @@ export function drawLine(el, reference, shown, config) {
   ];
   let layout = { ...LAYOUT, barmode: "overlay", xaxis: { range: [lo, hi] } };
   if (map) {
-    const xs = linspace(lo, hi, 200), mean = config.data_mean, std = config.data_std;
-    traces.push({ x: xs, y: xs.map((x) => Math.exp(-0.5 * ((x - mean) / std) ** 2) / (std * Math.sqrt(2 * Math.PI))),
-                  name: `target N(${mean}, ${std})`, line: { color: COLORS.real, width: 2 } });
+    if (config.dataset === "gaussian-1d") { // a set people brought has only its histogram
+      const xs = linspace(lo, hi, 200), mean = config.data_mean, std = config.data_std;
+      traces.push({ x: xs, y: xs.map((x) => Math.exp(-0.5 * ((x - mean) / std) ** 2) / (std * Math.sqrt(2 * Math.PI))),
+                    name: `target N(${mean}, ${std})`, line: { color: COLORS.real, width: 2 } });
+    }
     if (heatmap) traces.push({ x: map.x, y: heatmap.z, yaxis: "y2", name: map.label, line: { color: COLORS.d, width: 2 } });
     traces.push(...mapTraces(reference.latent, frame, hi - lo));
     layout = { ...layout, height: 440, xaxis: { range: [lo, hi], anchor: "y3", title: { text: "x" } },

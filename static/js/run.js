@@ -5,7 +5,7 @@ import { drawCharts } from "./charts.js";
 import { enableControls, followRates, initControls, showError, wireControls } from "./controls.js";
 import { DataView, layerToggles } from "./dataview.js";
 import { modelDiagram } from "./diagram.js";
-import { fmt } from "./format.js";
+import { fmt, runLabel } from "./format.js";
 import { LIFECYCLE } from "./lifecycle.js";
 import { drawLine } from "./lineview.js";
 import { drawNoise } from "./noiseview.js";
@@ -72,7 +72,7 @@ function showData() {
 function onRun() {
   const run = state.run;
   initControls(run, state.reference?.latent);
-  $("preset").textContent = run.preset ?? run.config.dataset;
+  $("preset").textContent = runLabel(run);
   $("clone").href = `/?clone=${run.id}#launch`;
 }
 

@@ -7,11 +7,14 @@ const BUSY = 1013;
 
 function token() { return localStorage.getItem("ganwatch-token"); }
 
+// body: sent as JSON, or as multipart when it is a FormData (a file upload).
 export async function api(path, { method = "GET", body } = {}) {
   const used = token();
-  const headers = { "Content-Type": "application/json" };
+  const form = body instanceof FormData;
+  const headers = form ? {} : { "Content-Type": "application/json" };
   if (used) headers.Authorization = `Bearer ${used}`;
-  const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const payload = body === undefined || form ? body : JSON.stringify(body);
+  const res = await fetch(path, { method, headers, body: payload });
   if (res.status === 401) {
     // Calls made before the token was given retry with it: the page asks only once.
     if (token() && token() !== used) return api(path, { method, body });
@@ -23,7 +26,8 @@ export async function api(path, { method = "GET", body } = {}) {
   }
   const data = res.status === 204 ? null : await res.json().catch(() => null);
   if (!res.ok) {
-    const err = new Error(typeof data?.detail === "string" ? data.detail : `HTTP ${res.status}`);
+    const fallback = res.status === 413 ? "the file is larger than this server accepts" : `HTTP ${res.status}`;
+    const err = new Error(typeof data?.detail === "string" ? data.detail : fallback);
     err.status = res.status;
     err.detail = data?.detail;
     throw err;

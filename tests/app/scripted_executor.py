@@ -8,11 +8,17 @@ with :meth:`ScriptedExecutor.emit` from the test's thread, as a worker's pump wo
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
+from fastapi.testclient import TestClient
+
 from app.jobs import EventSink, Executor
 from app.jobs.base import is_final
+from app.main import create_app
+from app.manager import RunManager
+from app.settings import Settings
 from gan_core.events import Command, StatusEvent, to_frame
 
 
@@ -22,6 +28,7 @@ class ScriptedExecutor(Executor):
     def __init__(self, sink: EventSink, slots: int = 1) -> None:
         super().__init__(sink, slots=slots, cache_dir=Path("."))
         self.launched: list[tuple[str, Path | None]] = []
+        self.points: dict[str, bytes | None] = {}  # what each launch was given to train on
         self.commands: list[tuple[str, Command]] = []
         self.stopped_at_shutdown: set[str] = set()
         self._active: set[str] = set()
@@ -47,12 +54,14 @@ class ScriptedExecutor(Executor):
         run_dir: Path,
         resume_from: Path | None = None,
         start_paused: bool = False,
+        points: bytes | None = None,
     ) -> None:
         with self._lock:
             if len(self._active) >= self.slots:
                 raise RuntimeError(f"all {self.slots} slots are busy")
             self._active.add(run_id)
             self.launched.append((run_id, resume_from))
+            self.points[run_id] = points
 
     def command(self, run_id: str, command: Command) -> None:
         with self._lock:
@@ -69,3 +78,37 @@ class ScriptedExecutor(Executor):
 
     def finish(self, run_id: str, status: str = "completed", step: int = 0) -> None:
         self.emit(run_id, to_frame(StatusEvent(status=status, step=step)))  # type: ignore[arg-type]
+
+
+class Harness:
+    """An app on a scripted executor, and the executor the app made."""
+
+    def __init__(self, settings: Settings, slots: int = 1) -> None:
+        self.settings = settings
+        self.executor: ScriptedExecutor | None = None
+
+        def factory(sink: Any) -> ScriptedExecutor:
+            self.executor = ScriptedExecutor(sink, slots=slots)
+            return self.executor
+
+        self.app = create_app(settings, executor_factory=factory)
+
+    @property
+    def ex(self) -> ScriptedExecutor:
+        assert self.executor is not None
+        return self.executor
+
+    def manager(self, client: TestClient) -> RunManager:
+        manager: RunManager = client.app.state.manager  # type: ignore[attr-defined]
+        return manager
+
+
+def settle(client: TestClient, run_id: str, status: str) -> dict[str, Any]:
+    """The run once its status is ``status`` (frames hop threads: allow a moment)."""
+    deadline = time.monotonic() + 10
+    while True:
+        run: dict[str, Any] = client.get(f"/api/runs/{run_id}").json()
+        if run["status"] == status:
+            return run
+        assert time.monotonic() < deadline, run
+        time.sleep(0.01)

@@ -11,37 +11,11 @@ from typing import Any
 import pytest
 from app_helpers import make_settings, tiny
 from fastapi.testclient import TestClient
-from scripted_executor import ScriptedExecutor
+from scripted_executor import Harness, settle
 
 from app import checkpoints
 from app.jobs import CUT_OFF
-from app.main import create_app
-from app.manager import RunManager
-from app.settings import Settings
 from gan_core.events import METRIC_FIELDS, PROTOCOL_VERSION, StatusEvent, to_frame
-
-
-class Harness:
-    """An app on a scripted executor, and the executor the app made."""
-
-    def __init__(self, settings: Settings, slots: int = 1) -> None:
-        self.settings = settings
-        self.executor: ScriptedExecutor | None = None
-
-        def factory(sink: Any) -> ScriptedExecutor:
-            self.executor = ScriptedExecutor(sink, slots=slots)
-            return self.executor
-
-        self.app = create_app(settings, executor_factory=factory)
-
-    @property
-    def ex(self) -> ScriptedExecutor:
-        assert self.executor is not None
-        return self.executor
-
-    def manager(self, client: TestClient) -> RunManager:
-        manager: RunManager = client.app.state.manager  # type: ignore[attr-defined]
-        return manager
 
 
 def metrics_frame(first: int, last: int) -> dict[str, Any]:
@@ -58,17 +32,6 @@ def metrics_frame(first: int, last: int) -> dict[str, Any]:
         "wall": time.time(),
         "steps_per_second": 100.0,
     }
-
-
-def settle(client: TestClient, run_id: str, status: str) -> dict[str, Any]:
-    """The run once its status is ``status`` (frames hop threads: allow a moment)."""
-    deadline = time.monotonic() + 10
-    while True:
-        run: dict[str, Any] = client.get(f"/api/runs/{run_id}").json()
-        if run["status"] == status:
-            return run
-        assert time.monotonic() < deadline, run
-        time.sleep(0.01)
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ def test_defaults_are_valid_and_round_trip_through_json() -> None:
         ("lr_d", 5.0, "less than or equal to 1"),
         ("d_steps", 21, "less than or equal to 20"),
         ("latent_dim", 0, "greater than or equal to 1"),
-        ("dataset", "cifar", "Input should be"),
+        ("dataset", "Not A Slug", "String should match pattern"),
         ("loss", "wasserstein", "minimax"),
     ],
 )

@@ -5,13 +5,12 @@ import math
 import shutil
 import struct
 from pathlib import Path
-from typing import get_args
 
 import pytest
 import torch
 
 from gan_core.catalog import IDX_FILES, dataset_catalog
-from gan_core.config import DataConfig, DatasetName
+from gan_core.config import BUILTIN_DATASETS, DataConfig
 from gan_core.data import (
     DatasetMissing,
     make_sampler,
@@ -200,7 +199,7 @@ def test_a_file_with_a_wrong_header_is_rejected(tmp_path: Path) -> None:
 
 def test_catalog_lists_every_dataset_and_whether_its_files_are_present(tmp_path: Path) -> None:
     before = {d["name"]: d for d in dataset_catalog(str(tmp_path))}
-    assert set(before) == set(get_args(DatasetName))
+    assert set(before) == set(BUILTIN_DATASETS)
     assert before["ring-8"]["kind"] == "2d" and before["ring-8"]["available"]
     assert before["gaussian-1d"]["kind"] == "1d"
     assert before["digits"]["kind"] == "image" and before["digits"]["available"]

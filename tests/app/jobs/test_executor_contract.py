@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 from jobs_helpers import (
     Frame,
@@ -31,6 +32,7 @@ from app.jobs.local import LocalExecutor
 from app.jobs.ray_executor import NOT_STARTED, RayExecutor
 from gan_core.checkpoint import load_checkpoint
 from gan_core.events import PROTOCOL_VERSION, Command
+from gan_core.pointsets import to_npy
 
 LONG = 1_000_000  # steps: runs that only end when told to
 KILLED_REASON = {
@@ -94,6 +96,21 @@ def test_a_run_streams_its_frames_and_completes_with_checkpoints(
     assert on_disk(run_dir) == [40, 60]
     assert all(json.loads(json.dumps(f)) == f for f in got)
     assert run not in executor.active()
+
+
+def test_a_run_on_uploaded_points_trains_on_them(
+    executor: Executor, frames: Frames, run_dir: Path
+) -> None:
+    run = new_run_id()
+    points = np.array([[5.0, 5.0], [5.5, 5.0], [5.0, 5.5]], dtype=np.float32)
+    config = tiny(steps=20, dataset="three-points", samples_every=10, samples_per_second=0)
+    executor.launch(run, config, run_dir, points=to_npy(points))
+    got = frames.final(run)
+    assert got[-1]["status"] == "completed", got[-1]
+    real = np.array(only(got, "reference")[0]["real"])
+    assert {tuple(p) for p in real.tolist()} <= {tuple(p) for p in points.tolist()}
+    first = only(got, "samples")[0]  # encoded once, in the worker: the frame's JSON text
+    assert json.loads(first["json"])["heatmap"] is not None
 
 
 def test_pause_resume_set_lr_and_freeze_reach_the_running_trainer(
