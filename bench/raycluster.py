@@ -68,16 +68,27 @@ def end_tree(root: subprocess.Popen[bytes], timeout: float = 15.0) -> None:
 
 @contextlib.contextmanager
 def local_cluster(num_cpus: int = 2) -> Iterator[str]:
-    """A head node on 127.0.0.1; yields its address for ``ray.init(address=...)``."""
+    """A head node on 127.0.0.1 with token authentication; yields its address for
+    ``ray.init(address=...)``.
+
+    The token is Ray's default one (``~/.ray/auth_token``, made here when missing, as a
+    local ``ray.init()`` makes it), so that every driver of this process finds it: a cluster
+    started without one would run unauthenticated, and drivers told to use tokens fail.
+    """
     port = free_port()
     ray = str(Path(sys.executable).with_name("ray"))
+    subprocess.run([ray, "get-auth-token", "--generate"], check=True, capture_output=True)
     command = [
         ray, "start", "--head", "--block", "--node-ip-address", "127.0.0.1",
         "--port", str(port), "--num-cpus", str(num_cpus), "--include-dashboard", "false",
         "--disable-usage-stats", "--object-store-memory", str(200 * 2**20),
     ]  # fmt: skip
     proc = subprocess.Popen(
-        command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+        command,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+        env={**os.environ, "RAY_AUTH_MODE": "token"},
     )
     try:
         deadline = time.monotonic() + START_TIMEOUT
