@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from gan_core.config import IMAGE_DATASETS, RunConfig
+from gan_core.dcgan_plan import dcgan_plan
 from gan_core.events import CURVE_POINTS, GRID_SIDE, MAP_POINTS_1D
 
 JSON_NUMBER_BYTES = 11  # a value rounded to 4 decimals (gan_core.liveview), sign and ", "
@@ -31,17 +32,20 @@ class Limit:
 
 
 LIMITS: dict[str, Limit] = {
-    "frame_bytes": Limit("max_frame_bytes", ("n_samples", "data_dim", "heatmap_size")),
+    "frame_bytes": Limit(
+        "max_frame_bytes", ("n_samples", "data_dim", "heatmap_size", "image_size")
+    ),
     "stream_bytes_per_second": Limit(
         "max_stream_bytes_per_second",
-        ("samples_per_second", "samples_every", "n_samples", "data_dim"),
+        ("samples_per_second", "samples_every", "n_samples", "data_dim", "image_size"),
     ),
     "frames_per_second": Limit(
         "max_frames_per_second",
         ("metrics_every", "samples_per_second", "samples_every", "quality_every"),
     ),
     "params_x_batch": Limit(
-        "max_params_x_batch", ("g_hidden", "d_hidden", "g_layers", "d_layers", "batch_size")
+        "max_params_x_batch",
+        ("g_hidden", "d_hidden", "g_layers", "d_layers", "batch_size", "image_size"),
     ),
     "checkpoint_bytes_per_second": Limit(
         "max_checkpoint_bytes_per_second", ("checkpoint_every", "g_hidden", "d_hidden")
@@ -51,7 +55,7 @@ LIMITS: dict[str, Limit] = {
 
 
 def sample_shape(config: RunConfig) -> tuple[int, ...]:
-    """The shape of one real sample (as gan_core.catalog describes the sets)."""
+    """The shape of one sample of a built-in set (as gan_core.catalog describes them)."""
     if config.dataset in IMAGE_DATASETS:
         size = 8 if config.dataset == "digits" else 28
         return (1, size, size)
@@ -68,9 +72,9 @@ def _mlp_parameters(n_in: int, hidden: int, layers: int, n_out: int) -> int:
     )
 
 
-def parameters(config: RunConfig) -> tuple[int, int]:
-    """(generator, discriminator) parameter counts of the networks gan_core builds."""
-    shape = sample_shape(config)
+def parameters(config: RunConfig, shape: tuple[int, ...]) -> tuple[int, int]:
+    """(generator, discriminator) parameter counts of the networks gan_core builds for
+    samples of ``shape``."""
     if config.model == "mlp":
         dim = 1
         for n in shape:
@@ -78,25 +82,21 @@ def parameters(config: RunConfig) -> tuple[int, int]:
         g = _mlp_parameters(config.latent_dim, config.g_hidden, config.g_layers, dim)
         d = _mlp_parameters(dim, config.d_hidden, config.d_layers, 1)
         return g, d
-    channels, size = shape[0], shape[1]
-    side = 7 if size == 28 else 2
-    ngf, ndf = config.g_hidden, config.d_hidden
-    g = (
-        config.latent_dim * 4 * ngf * side * side
-        + 2 * 4 * ngf
-        + 4 * ngf * 2 * ngf * 16
-        + 2 * 2 * ngf
-        + 2 * ngf * channels * 16
-    )
-    d = channels * ndf * 16 + ndf * 2 * ndf * 16 + 2 * 2 * ndf + 2 * ndf * side * side
+    plan = dcgan_plan(shape, config.g_hidden, config.d_hidden)
+    area, gc, dc = plan.start * plan.start, plan.g_channels, plan.d_channels
+    g = config.latent_dim * gc[0] * area + 2 * gc[0]  # projection and its batch norm
+    g += sum(a * b * 16 + 2 * b for a, b in zip(gc[:-2], gc[1:-1], strict=True))
+    g += gc[-2] * gc[-1] * 16
+    d = dc[0] * dc[1] * 16
+    d += sum(a * b * 16 + 2 * b for a, b in zip(dc[1:-1], dc[2:], strict=True))
+    d += dc[-1] * area
     return g, d
 
 
-def frame_bytes(config: RunConfig) -> int:
-    """JSON bytes of one samples frame (points, arrows, manifold, heat map and EMA points;
-    or a PNG grid)."""
-    shape = sample_shape(config)
-    if config.dataset in IMAGE_DATASETS:
+def frame_bytes(config: RunConfig, shape: tuple[int, ...]) -> int:
+    """JSON bytes of one samples frame of ``shape`` samples (points, arrows, manifold, heat
+    map and EMA points; or a PNG grid)."""
+    if len(shape) == 3:
         grid_pixels = GRID_IMAGES * shape[0] * (shape[1] + 2) * (shape[2] + 2)
         return grid_pixels * 4 // 3 + 1024  # base64 of at most the raw pixels
     point = shape[0] * JSON_NUMBER_BYTES + 4
@@ -111,24 +111,28 @@ def frame_bytes(config: RunConfig) -> int:
     return views * config.n_samples * point + manifold + heatmap + 1024
 
 
-def samples_per_second(config: RunConfig, peak_steps_per_second: float) -> float:
+def samples_per_second(
+    config: RunConfig, shape: tuple[int, ...], peak_steps_per_second: float
+) -> float:
     """Samples frames a second: paced by the clock for 1-D/2-D runs (at most one a step),
     else one every ``samples_every`` steps."""
     by_steps = peak_steps_per_second / config.samples_every
-    if config.dataset in IMAGE_DATASETS or config.samples_per_second == 0:
+    if len(shape) == 3 or config.samples_per_second == 0:
         return by_steps
     return min(config.samples_per_second, peak_steps_per_second)
 
 
-def costs(config: RunConfig, peak_steps_per_second: float) -> dict[str, float]:
-    """Every figure named in LIMITS, at ``peak_steps_per_second``."""
-    g, d = parameters(config)
+def costs(
+    config: RunConfig, shape: tuple[int, ...], peak_steps_per_second: float
+) -> dict[str, float]:
+    """Every figure named in LIMITS for samples of ``shape``, at ``peak_steps_per_second``."""
+    g, d = parameters(config, shape)
     rate = peak_steps_per_second
-    frames = samples_per_second(config, rate)
+    frames = samples_per_second(config, shape, rate)
     checkpoints_per_second = rate / config.checkpoint_every if config.checkpoint_every else 0.0
     return {
-        "frame_bytes": frame_bytes(config),
-        "stream_bytes_per_second": frame_bytes(config) * frames,
+        "frame_bytes": frame_bytes(config, shape),
+        "stream_bytes_per_second": frame_bytes(config, shape) * frames,
         "frames_per_second": rate / config.metrics_every + frames + rate / config.quality_every,
         "params_x_batch": (g + d) * config.batch_size,
         "checkpoint_bytes_per_second": (g + d)
@@ -139,12 +143,12 @@ def costs(config: RunConfig, peak_steps_per_second: float) -> dict[str, float]:
     }
 
 
-def max_pace(config: RunConfig, bounds: dict[str, float]) -> float:
+def max_pace(config: RunConfig, shape: tuple[int, ...], bounds: dict[str, float]) -> float:
     """The fastest slow-motion pace (steps a second, a samples frame after each) whose
     frames stay within the stream-bytes and frames-a-second bounds."""
     frames_per_step = 1 + 1 / config.metrics_every + 1 / config.quality_every
     return min(
-        bounds["max_stream_bytes_per_second"] / frame_bytes(config),
+        bounds["max_stream_bytes_per_second"] / frame_bytes(config, shape),
         bounds["max_frames_per_second"] / frames_per_step,
     )
 
@@ -155,10 +159,14 @@ def bounds_of(settings: object) -> dict[str, float]:
 
 
 def over_limits(
-    config: RunConfig, bounds: dict[str, float], peak_steps_per_second: float
+    config: RunConfig,
+    shape: tuple[int, ...],
+    bounds: dict[str, float],
+    peak_steps_per_second: float,
 ) -> list[tuple[str, Limit, float, float]]:
-    """(name, limit, cost, bound) for every figure of ``config`` over its bound."""
-    figures = costs(config, peak_steps_per_second)
+    """(name, limit, cost, bound) for every figure of ``config`` on ``shape`` samples over
+    its bound."""
+    figures = costs(config, shape, peak_steps_per_second)
     return [
         (name, limit, figures[name], bounds[limit.setting])
         for name, limit in LIMITS.items()

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from app import checkpoints, framing, history, intake, lifecycle
+from app import checkpoints, framing, history, intake, lifecycle, limits
 from app.hub import Hub, Message
 from app.jobs import CUT_OFF, CommandQueueFull, EventSink, Executor
 from app.records import Row, new_row, now_iso, public
@@ -25,6 +25,7 @@ from app.runlist import RunListFeed
 from app.settings import Settings
 from app.store import Store
 from app.uploads import UploadedSets
+from gan_core.catalog import has_image_folder
 from gan_core.config import BUILTIN_DATASETS, RunConfig
 from gan_core.control_schema import control_command
 from gan_core.events import Command, StatusEvent, to_frame
@@ -165,9 +166,22 @@ class RunManager:
         row = self._live.get(run_id)
         return None if row is None else public(row, self.position(run_id))
 
-    def has_dataset(self, name: str) -> bool:
-        """Whether ``name`` is a built-in set or one uploaded to this server."""
-        return name in BUILTIN_DATASETS or self.uploads.get(name) is not None
+    def dataset_shape(self, config: RunConfig) -> tuple[int, ...] | None:
+        """The shape of one sample of ``config``'s dataset on this server, None when there
+        is no such set: a built-in set, an uploaded one, or an image folder in the data
+        folder (3 channels unless image_channels is 'gray', an upper estimate for 'auto')."""
+        if config.dataset in BUILTIN_DATASETS:
+            return limits.sample_shape(config)
+        upload = self.uploads.get(config.dataset)
+        if upload is not None:
+            return (int(upload["dim"]),)
+        if not has_image_folder(config.dataset, self._data_root(config)):
+            return None
+        channels = 1 if config.image_channels == "gray" else 3
+        return (channels, config.image_size, config.image_size)
+
+    def _data_root(self, config: RunConfig) -> Path:
+        return Path(config.data_dir) if config.data_dir else self.settings.data_dir
 
     def runs_using(self, dataset: str) -> list[str]:
         """Ids of the live runs (queued, running, paused) that train on ``dataset``."""
@@ -230,7 +244,10 @@ class RunManager:
             raise RunConflict("the server is not accepting runs")
         if len(self._queue) >= self.settings.max_queued_runs:
             raise QueueFull(len(self._queue))
-        if config.dataset in ("mnist", "fashion-mnist") and config.data_dir is None:
+        reads_files = config.dataset in ("mnist", "fashion-mnist") or (
+            config.dataset not in BUILTIN_DATASETS and self.uploads.get(config.dataset) is None
+        )  # an IDX set or an image folder
+        if reads_files and config.data_dir is None:
             # Workers must look where this server was told to, whatever their environment.
             config = RunConfig.model_validate(
                 {**config.model_dump(), "data_dir": str(self.settings.data_dir.resolve())}
@@ -279,7 +296,8 @@ class RunManager:
             row = stored
             if not lifecycle.allows("resume", row["status"]):
                 raise RunConflict(f"cannot resume a {row['status']} run")
-            if not self.has_dataset(row["config"]["dataset"]):
+            shape = await asyncio.to_thread(self.dataset_shape, RunConfig(**row["config"]))
+            if shape is None:
                 raise RunConflict(f"its dataset {row['config']['dataset']!r} was deleted")
             if len(self._queue) >= self.settings.max_queued_runs:
                 raise QueueFull(len(self._queue))
@@ -399,8 +417,12 @@ class RunManager:
             launched = True
             dataset = row["config"]["dataset"]
             points = None if dataset in BUILTIN_DATASETS else self.uploads.points(dataset)
-            if dataset not in BUILTIN_DATASETS and points is None:  # gone since it was queued
-                self._finish(row, "failed", f"the uploaded dataset {dataset!r} was deleted")
+            if (
+                dataset not in BUILTIN_DATASETS
+                and points is None
+                and not has_image_folder(dataset, self._data_root(RunConfig(**row["config"])))
+            ):  # gone since it was queued
+                self._finish(row, "failed", f"the dataset {dataset!r} was deleted")
                 continue
             try:
                 self._executor.launch(

@@ -254,10 +254,11 @@ def _rebased(exc: ValidationError, prefix: tuple[str, ...]) -> RequestValidation
 
 
 def parse_run_create(
-    body: Any, settings: Settings, known: Callable[[str], bool]
+    body: Any, settings: Settings, shape_of: Callable[[RunConfig], tuple[int, ...] | None]
 ) -> tuple[RunConfig, str | None, bool]:
     """Validate a RunCreate body into (config, preset, start_paused); RequestValidationError
-    (422) otherwise. ``known`` tells whether a dataset name is built in or uploaded."""
+    (422) otherwise. ``shape_of`` gives the shape of one sample of a config's dataset on this
+    server (built in, uploaded or an image folder), None when it has no such set."""
     if not isinstance(body, dict):
         raise RequestValidationError([_error(("body",), "expected an object", "dict_type")])
     start_paused = body.get("start_paused", False)
@@ -285,14 +286,21 @@ def parse_run_create(
         except ValidationError as exc:
             raise _rebased(exc, prefix) from None
         preset = None
-    if not known(config.dataset):
+    config = confine_data_dir(config, settings, prefix)
+    shape = shape_of(config)
+    if shape is None:
         msg = f"no dataset named {config.dataset!r} on this server (GET /api/datasets lists them)"
         raise RequestValidationError([_error(prefix + ("dataset",), msg, "unknown_dataset")])
-    check_limits(config, settings, prefix)
-    return confine_data_dir(config, settings, prefix), preset, start_paused
+    if config.model == "dcgan" and len(shape) != 3:
+        msg = f"model: 'dcgan' needs an image dataset; {config.dataset!r} holds points"
+        raise RequestValidationError([_error(prefix + ("model",), msg, "value_error")])
+    check_limits(config, shape, settings, prefix)
+    return config, preset, start_paused
 
 
-def check_limits(config: RunConfig, settings: Settings, prefix: tuple[str, ...]) -> None:
+def check_limits(
+    config: RunConfig, shape: tuple[int, ...], settings: Settings, prefix: tuple[str, ...]
+) -> None:
     """The server's own bounds, tighter than RunConfig's, per field and on what the run
     costs (:mod:`app.limits`): 422 naming the fields and the limit."""
     bounds = {
@@ -315,6 +323,7 @@ def check_limits(config: RunConfig, settings: Settings, prefix: tuple[str, ...])
     ]
     for name, limit, cost, bound in limits.over_limits(
         config,
+        shape,
         limits.bounds_of(settings),
         settings.peak_steps_per_second,
     ):

@@ -45,13 +45,13 @@ def _block(c_in: int, c_out: int) -> list[nn.Module]:
 
 
 class ImageClassifier(nn.Module):
-    """Three conv blocks with batch norm and max pooling, and a small head, for (1, H, W)
+    """Three conv blocks with batch norm and max pooling, and a small head, for (C, H, W)
     images with H, W >= 8."""
 
-    def __init__(self, n_classes: int = 10, n_features: int = 128) -> None:
+    def __init__(self, n_classes: int = 10, n_features: int = 128, in_channels: int = 1) -> None:
         super().__init__()
         self.body = nn.Sequential(
-            *_block(1, 16),
+            *_block(in_channels, 16),
             nn.MaxPool2d(2),  # (B, 16, H/2, W/2)
             *_block(16, 32),
             nn.MaxPool2d(2),  # (B, 32, H/4, W/4)
@@ -64,7 +64,7 @@ class ImageClassifier(nn.Module):
         self.head = nn.Linear(n_features, n_classes)
 
     def features(self, x: Tensor) -> Tensor:
-        """Penultimate features (B, n_features) of images (B, 1, H, W)."""
+        """Penultimate features (B, n_features) of images (B, C, H, W)."""
         return self.body(x)
 
     def forward(self, x: Tensor) -> Tensor:
@@ -90,7 +90,7 @@ def cached_accuracy(sampler: Sampler, cache_dir: Path) -> float | None:
 
 @torch.no_grad()
 def accuracy(model: nn.Module, images: Tensor, labels: Tensor) -> float:
-    """Fraction of ``images`` (N, 1, H, W) whose most likely class is their label."""
+    """Fraction of ``images`` (N, C, H, W) whose most likely class is their label."""
     device = next(model.parameters()).device
     hits = sum(
         int((model(x.to(device)).argmax(1) == y.to(device)).sum())
@@ -119,7 +119,7 @@ def load_or_train_classifier(
     # The global RNG is forked so that training here never shifts the caller's random stream.
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        model = ImageClassifier(n_classes)
+        model = ImageClassifier(n_classes, in_channels=sampler.sample_shape[0])
     if path is not None and path.is_file():
         model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
         return model.to(device).eval()
@@ -142,7 +142,7 @@ def _train(
     model: ImageClassifier, sampler: Sampler, device: torch.device, seed: int, max_seconds: float
 ) -> None:
     images, labels = sampler.labelled()
-    images, labels = images.to(device), labels.to(device)  # (N, 1, H, W), (N,)
+    images, labels = images.to(device), labels.to(device)  # (N, C, H, W), (N,)
     n = images.shape[0]
     epochs = max(EPOCHS, math.ceil(MIN_TRAIN_IMAGES / n))
     gen = torch.Generator(device=device).manual_seed(seed)
@@ -155,7 +155,7 @@ def _train(
     with torch.enable_grad():  # callers may evaluate under no_grad
         for _ in range(epochs):
             for batch in torch.randperm(n, generator=gen, device=device).split(BATCH):
-                x = images[batch]  # (B, 1, H, W)
+                x = images[batch]  # (B, C, H, W)
                 noise_shape = (max(1, len(x) // 4), *x.shape[1:])
                 noise = torch.rand(noise_shape, generator=gen, device=device) * 2 - 1
                 logits = model(torch.cat([x, noise]))  # (B + B/4, C)
@@ -199,7 +199,7 @@ def frechet_distance(a: Tensor, b: Tensor) -> float:
 def image_quality(classifier: nn.Module, fake: Tensor, real: Tensor) -> ImageQuality:
     """Per-class coverage, inception-style score and Frechet distance of ``fake`` vs ``real``.
 
-    ``fake`` (N, 1, H, W) and ``real`` (M, 1, H, W) are in [-1, 1]; see the module docstring.
+    ``fake`` (N, C, H, W) and ``real`` (M, C, H, W) are in [-1, 1]; see the module docstring.
     """
     if not isinstance(classifier, ImageClassifier):
         raise TypeError("image_quality needs the classifier from load_or_train_classifier")

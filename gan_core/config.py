@@ -36,6 +36,8 @@ LossName = Literal["minimax", "non-saturating", "wgan-gp", "hinge", "lsgan"]
 OptimizerName = Literal["sgd", "adam"]
 Prior = Literal["normal", "uniform"]
 Device = Literal["auto", "cpu", "cuda"]
+ImageSize = Literal[28, 32, 64]
+ImageChannels = Literal["auto", "gray", "rgb"]
 
 
 def _f(group: str, description: str, *, choices_from: str | None = None, **kw: Any) -> Any:
@@ -56,8 +58,8 @@ class RunConfig(BaseModel):
     dataset: str = _f(
         "data",
         "Real data the generator must learn: a built-in set "
-        f"({', '.join(get_args(BuiltinDataset))}) or a point set uploaded to this server "
-        "(GET /api/datasets lists them).",
+        f"({', '.join(get_args(BuiltinDataset))}), a point set uploaded to this server or an "
+        "image folder in its data folder (GET /api/datasets lists them).",
         default="ring-8",
         choices_from="/api/datasets",
         pattern=NAME_PATTERN,
@@ -85,6 +87,14 @@ class RunConfig(BaseModel):
         "(empty = GANWATCH_DATA_DIR or ./data).",
         default=None,
         max_length=1024,
+    )
+    image_size: ImageSize = _f(
+        "data", "Image folders: the side images are resized and centre-cropped to.", default=32
+    )
+    image_channels: ImageChannels = _f(
+        "data",
+        "Image folders: gray, rgb, or auto (gray when every image is gray).",
+        default="auto",
     )
     # --- model ---
     model: ModelFamily = _f(
@@ -185,13 +195,15 @@ class RunConfig(BaseModel):
 
     @model_validator(mode="after")
     def _check_family(self) -> RunConfig:
-        if self.model == "dcgan" and self.dataset not in IMAGE_DATASETS:
+        # Only built-in sets are known here; the server checks the others (an image folder
+        # or an uploaded point set) by their kind.
+        if (
+            self.model == "dcgan"
+            and self.dataset in BUILTIN_DATASETS
+            and self.dataset not in IMAGE_DATASETS
+        ):
             raise ValueError("model: 'dcgan' needs an image dataset (digits, mnist, fashion-mnist)")
         return self
-
-    @property
-    def is_image(self) -> bool:
-        return self.dataset in IMAGE_DATASETS
 
     def parts(self) -> ConfigParts:
         """Split into the small configs each component takes."""
@@ -204,6 +216,8 @@ class RunConfig(BaseModel):
                 n_blobs=self.n_blobs,
                 mixture_std=self.mixture_std,
                 data_dir=self.data_dir,
+                image_size=self.image_size,
+                image_channels=self.image_channels,
             ),
             generator=NetConfig(
                 family=self.model,
@@ -239,6 +253,8 @@ class DataConfig:
     n_blobs: int = 3
     mixture_std: float | None = None
     data_dir: str | None = None
+    image_size: int = 32
+    image_channels: str = "auto"
 
 
 @dataclass(frozen=True)

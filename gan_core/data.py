@@ -12,6 +12,10 @@ Geometry of each set (data space; the trainer divides by ``scale``):
 - ``spiral-2d``: one arm r = theta / (2*pi), theta ~ U(0.5*pi, 4*pi), plus N(0, 0.04) noise.
 - an uploaded or drawn point set (:mod:`gan_core.pointsets`): uniform draws from its N points,
   1-D or 2-D; ``scale`` is the largest |coordinate|, the view's bounds its extent plus a margin.
+- an image folder ``DATA_DIR/NAME/<class>/*.png`` (:mod:`gan_core.catalog`): every image read
+  with torchvision's ``ImageFolder``, resized (shorter side) and centre-cropped to
+  ``image_size``, scaled to [-1, 1]; RGB, or one gray channel for ``image_channels`` 'gray'
+  and for 'auto' when every image has equal red, green and blue. Labels are the class folders.
 - ``digits``: scikit-learn's bundled 1 797 8x8 handwritten digits, scaled to [-1, 1].
 - ``mnist`` / ``fashion-mnist``: the 60 000 training images, 28x28, scaled to [-1, 1], read from
   the standard IDX files (plain or .gz) in torchvision's layout, ``DATA_DIR/MNIST/raw`` or
@@ -40,6 +44,7 @@ from gan_core.catalog import (
     TORCHVISION_FOLDER,
     TRAIN_FILES,
     find_idx,
+    has_image_folder,
     raw_dir,
     resolve_data_dir,
 )
@@ -64,6 +69,11 @@ class Sampler:
     bounds: tuple[tuple[float, float], ...] | None = None  # the view's (lo, hi) per axis
     n_classes: int | None = None
     source: str = ""  # the folder an image set was read from ("" for bundled or synthetic data)
+
+    @property
+    def is_image(self) -> bool:
+        """Whether samples are (C, H, W) images."""
+        return len(self.sample_shape) == 3
 
     def to(self, device: torch.device) -> Sampler:
         """Move the sampler's tensors to ``device``."""
@@ -172,7 +182,7 @@ class ImageSampler(Sampler):
     def __init__(self, name: str, images: Tensor, labels: Tensor, source: str = "") -> None:
         self.name, self.sample_shape = name, tuple(images.shape[1:])
         self.images, self.labels = images, labels  # (N, 1, H, W) in [-1, 1], (N,)
-        self.n_classes = 10
+        self.n_classes: int | None = 10
         self.source = source  # where the files came from: two folders, two classifiers
         self.test: tuple[Tensor, Tensor] | None = None  # held-out images and labels, if any
 
@@ -257,6 +267,35 @@ def _load_digits() -> ImageSampler:
     return ImageSampler("digits", images, torch.tensor(bunch.target, dtype=torch.long))
 
 
+def _load_image_folder(cfg: DataConfig, root: Path) -> ImageSampler:
+    from torchvision import datasets, transforms
+
+    folder = root / cfg.name
+    size = cfg.image_size
+    loader = datasets.ImageFolder(
+        str(folder),
+        transform=transforms.Compose(
+            [transforms.Resize(size), transforms.CenterCrop(size), transforms.PILToTensor()]
+        ),
+    )
+    if len(loader) == 0:
+        raise DatasetMissing(f"{cfg.name}: no images in {folder.name}/'s class folders")
+    pixels = torch.stack([image for image, _ in loader])  # (N, 3, S, S) uint8
+    gray = cfg.image_channels == "gray" or (
+        cfg.image_channels == "auto"
+        and bool((pixels[:, 0] == pixels[:, 1]).all() and (pixels[:, 1] == pixels[:, 2]).all())
+    )
+    if gray:
+        pixels = (pixels.float() * torch.tensor([0.299, 0.587, 0.114])[:, None, None]).sum(
+            1, keepdim=True
+        )  # ITU-R 601 luma, as PIL's convert("L")
+    images = pixels.float() / 127.5 - 1
+    labels = torch.tensor(loader.targets, dtype=torch.long)
+    sampler = ImageSampler(cfg.name, images, labels, str(folder.resolve()))
+    sampler.n_classes = len(loader.classes)
+    return sampler
+
+
 def make_sampler(cfg: DataConfig, points: np.ndarray | None = None) -> Sampler:
     """The sampler for ``cfg.name``, or for the (N, dim) ``points`` of a set people brought;
     raises DatasetMissing for absent image files."""
@@ -278,6 +317,12 @@ def make_sampler(cfg: DataConfig, points: np.ndarray | None = None) -> Sampler:
         return SpiralSampler(cfg)
     if cfg.name == "digits":
         return _load_digits()
+    root = resolve_data_dir(cfg.data_dir)
     if cfg.name in TORCHVISION_FOLDER:
-        return _load_idx_set(cfg.name, resolve_data_dir(cfg.data_dir))
-    raise ValueError(f"unknown dataset {cfg.name!r}: not built in, and no points were given")
+        return _load_idx_set(cfg.name, root)
+    if has_image_folder(cfg.name, root):
+        return _load_image_folder(cfg, root)
+    raise ValueError(
+        f"unknown dataset {cfg.name!r}: not built in, no points were given and the data "
+        f"folder has no image folder of that name"
+    )

@@ -11,6 +11,7 @@ import math
 from torch import Tensor, nn
 
 from gan_core.config import NetConfig
+from gan_core.dcgan_plan import dcgan_plan
 
 _ACTIVATIONS: dict[str, type[nn.Module]] = {
     "relu": nn.ReLU,
@@ -20,7 +21,6 @@ _ACTIVATIONS: dict[str, type[nn.Module]] = {
     "tanh": nn.Tanh,
     "sigmoid": nn.Sigmoid,
 }
-IMAGE_SIZES = (8, 28)
 
 
 def _activation(name: str, inplace: bool = False) -> nn.Module:
@@ -69,37 +69,25 @@ class MLPDiscriminator(nn.Module):
         return self.net(x.reshape(x.shape[0], -1)).squeeze(1)
 
 
-def _image_size(sample_shape: tuple[int, ...]) -> int:
-    if (
-        len(sample_shape) != 3
-        or sample_shape[1] != sample_shape[2]
-        or sample_shape[1] not in IMAGE_SIZES
-    ):
-        raise ValueError(
-            f"DCGAN handles (C, H, W) images with H = W in {IMAGE_SIZES}, got {sample_shape}"
-        )
-    return sample_shape[1]
-
-
 class DCGANGenerator(nn.Module):
-    """DCGAN generator (Radford et al.): transposed convs + batch norm + ReLU, tanh output."""
+    """DCGAN generator (Radford et al.): transposed convs + batch norm + ReLU, tanh output;
+    the maps follow :func:`gan_core.dcgan_plan.dcgan_plan`."""
 
     def __init__(self, cfg: NetConfig, latent_dim: int, sample_shape: tuple[int, ...]) -> None:
         super().__init__()
-        size, channels, ngf = _image_size(sample_shape), sample_shape[0], cfg.hidden
-        start = 7 if size == 28 else 2
+        plan = dcgan_plan(sample_shape, cfg.hidden, cfg.hidden)
+        chans = plan.g_channels
         self.project = nn.Sequential(
-            nn.ConvTranspose2d(latent_dim, ngf * 4, start, 1, 0, bias=False),
-            nn.BatchNorm2d(ngf * 4),
+            nn.ConvTranspose2d(latent_dim, chans[0], plan.start, 1, 0, bias=False),
+            nn.BatchNorm2d(chans[0]),
             nn.ReLU(True),
-        )  # (B, 4ngf, start, start): 7x7 for 28x28, 2x2 for 8x8
-        self.up = nn.Sequential(
-            nn.ConvTranspose2d(ngf * 4, ngf * 2, 4, 2, 1, bias=False),
-            nn.BatchNorm2d(ngf * 2),
-            nn.ReLU(True),  # (B, 2ngf, 2*start, 2*start)
-            nn.ConvTranspose2d(ngf * 2, channels, 4, 2, 1, bias=False),
-            nn.Tanh(),  # (B, C, 4*start, 4*start) = (B, C, H, W)
-        )
+        )  # (B, chans[0], start, start): 7x7 for 28x28, 2x2 for 8x8, 4x4 for 32 and 64
+        up: list[nn.Module] = []
+        for c_in, c_out in zip(chans[:-2], chans[1:-1], strict=True):
+            up += [nn.ConvTranspose2d(c_in, c_out, 4, 2, 1, bias=False)]
+            up += [nn.BatchNorm2d(c_out), nn.ReLU(True)]  # each step doubles the side
+        up += [nn.ConvTranspose2d(chans[-2], chans[-1], 4, 2, 1, bias=False), nn.Tanh()]
+        self.up = nn.Sequential(*up)  # -> (B, C, H, W)
         self.apply(_dcgan_init)
 
     def forward(self, z: Tensor) -> Tensor:
@@ -111,16 +99,17 @@ class DCGANDiscriminator(nn.Module):
 
     def __init__(self, cfg: NetConfig, sample_shape: tuple[int, ...]) -> None:
         super().__init__()
-        size, channels, ndf = _image_size(sample_shape), sample_shape[0], cfg.hidden
-        last = 7 if size == 28 else 2
-        self.net = nn.Sequential(
-            nn.Conv2d(channels, ndf, 4, 2, 1, bias=False),
+        plan = dcgan_plan(sample_shape, cfg.hidden, cfg.hidden)
+        chans = plan.d_channels
+        layers: list[nn.Module] = [
+            nn.Conv2d(chans[0], chans[1], 4, 2, 1, bias=False),
             nn.LeakyReLU(0.2, inplace=True),  # (B, ndf, H/2, W/2)
-            nn.Conv2d(ndf, ndf * 2, 4, 2, 1, bias=False),
-            nn.BatchNorm2d(ndf * 2),
-            nn.LeakyReLU(0.2, inplace=True),  # (B, 2ndf, H/4, W/4): 7x7 or 2x2
-            nn.Conv2d(ndf * 2, 1, last, 1, 0, bias=False),  # (B, 1, 1, 1)
-        )
+        ]
+        for c_in, c_out in zip(chans[1:-1], chans[2:], strict=True):
+            layers += [nn.Conv2d(c_in, c_out, 4, 2, 1, bias=False), nn.BatchNorm2d(c_out)]
+            layers += [nn.LeakyReLU(0.2, inplace=True)]  # each step halves the side
+        layers.append(nn.Conv2d(chans[-1], 1, plan.start, 1, 0, bias=False))  # (B, 1, 1, 1)
+        self.net = nn.Sequential(*layers)
         self.apply(_dcgan_init)
 
     def forward(self, x: Tensor) -> Tensor:

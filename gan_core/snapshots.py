@@ -27,16 +27,19 @@ GRID_IMAGES = 64
 
 
 def png_grid(images: Tensor) -> str:
-    """Base64 PNG of a grid of (N, 1, H, W) images in [-1, 1]."""
+    """Base64 PNG of a grid of (N, C, H, W) images in [-1, 1], C = 1 (gray) or 3 (RGB);
+    images under 64 pixels a side are drawn at twice their size."""
     # torchvision costs 1.6 s of import: only image runs, which need it, pay it.
     from torchvision.utils import make_grid
 
     grid = make_grid(images.float().cpu(), nrow=8, normalize=True, value_range=(-1, 1), pad_value=1)
-    pixels = (grid[0] * 255).round().to(torch.uint8).numpy()  # (H', W') grey
+    pixels = (grid * 255).round().to(torch.uint8).permute(1, 2, 0).numpy()  # (H', W', 3)
+    picture = Image.fromarray(pixels[:, :, 0] if images.shape[1] == 1 else pixels)
+    if images.shape[-1] < 64:
+        size = (pixels.shape[1] * 2, pixels.shape[0] * 2)
+        picture = picture.resize(size, Image.Resampling.NEAREST)
     buf = io.BytesIO()
-    Image.fromarray(pixels, mode="L").resize(
-        (pixels.shape[1] * 2, pixels.shape[0] * 2), Image.Resampling.NEAREST
-    ).save(buf, format="PNG")
+    picture.save(buf, format="PNG")
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
@@ -53,10 +56,10 @@ class Snapshots:
         self._classifier: nn.Module | None = None
         # Evaluation draws from its own generator so that it never shifts the training RNG.
         eval_gen = torch.Generator(device=device).manual_seed(config.seed + 7919)
-        n_eval = IMAGE_QUALITY_SAMPLES if config.is_image else QUALITY_SAMPLES
+        n_eval = IMAGE_QUALITY_SAMPLES if sampler.is_image else QUALITY_SAMPLES
         self.eval_noise = self._noise(n_eval, eval_gen)
         self.real_eval = sampler.sample(n_eval, eval_gen)  # data space
-        self._real_png = png_grid(self.real_eval[:GRID_IMAGES]) if config.is_image else None
+        self._real_png = png_grid(self.real_eval[:GRID_IMAGES]) if sampler.is_image else None
 
     def _noise(self, n: int, gen: torch.Generator) -> Tensor:
         z = (n, self.config.latent_dim)
@@ -73,7 +76,7 @@ class Snapshots:
             out = torch.cat([g(z) for z in self.eval_noise[:n].split(1024)])  # (n, *shape)
         finally:
             g.train(was_training)
-        return out if self.config.is_image else out * self.sampler.scale
+        return out if self.sampler.is_image else out * self.sampler.scale
 
     def image_reference(self, step: int) -> ReferenceEvent:
         """The reference event of an image run: the real image grid."""
@@ -91,7 +94,7 @@ class Snapshots:
         """The quality event at ``step`` and, for low-dimensional data, the spread ratio."""
         n = self.eval_noise.shape[0]
         fake = self.generate(g, n)
-        if self.config.is_image:
+        if self.sampler.is_image:
             return self._image_quality(step, fake), None
         real = self.real_eval
         event = QualityEvent(step=step, distance=sliced_wasserstein(fake, real))
@@ -110,6 +113,9 @@ class Snapshots:
         return event, spread_ratio(fake, real)
 
     def _image_quality(self, step: int, fake: Tensor) -> QualityEvent:
+        if (self.sampler.n_classes or 0) < 2:  # a folder of one class: nothing to classify
+            flat = (fake.flatten(1), self.real_eval.flatten(1))
+            return QualityEvent(step=step, distance=sliced_wasserstein(*flat))
         if self._classifier is None:
             self._classifier = load_or_train_classifier(self.sampler, self.cache_dir, self.device)
         q = image_quality(self._classifier, fake, self.real_eval)

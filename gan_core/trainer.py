@@ -24,7 +24,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from gan_core.config import MIXTURE_DATASETS, RunConfig
+from gan_core.config import IMAGE_DATASETS, MIXTURE_DATASETS, RunConfig
 from gan_core.controls import Controls, make_optimizer
 from gan_core.data import make_sampler
 from gan_core.diagnose import Diagnostics
@@ -62,7 +62,8 @@ def pick_device(name: str) -> torch.device:
 def torch_threads(config: RunConfig, cores: int) -> int:
     """CPU threads for torch: small MLPs lose time to thread hand-offs (and spin badly on a
     busy machine), so they take one; convolutions take the ``cores`` they are given."""
-    return max(1, cores) if config.is_image else 1
+    convolutional = config.model == "dcgan" or config.dataset in IMAGE_DATASETS
+    return max(1, cores) if convolutional else 1
 
 
 class Trainer:
@@ -109,7 +110,7 @@ class Trainer:
         n = config.n_samples
         self.view = (
             None
-            if config.is_image
+            if self.sampler.is_image
             else LiveView(
                 config,
                 self.sampler,

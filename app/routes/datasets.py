@@ -10,7 +10,7 @@ from fastapi import APIRouter, File, Form, HTTPException, Path, UploadFile, stat
 from app.deps import RunManagerDep, SettingsDep, TokenDep
 from app.schemas import DatasetPublic, DatasetsPublic, errors
 from app.uploads import NameTaken
-from gan_core.catalog import dataset_catalog
+from gan_core.catalog import dataset_catalog, has_image_folder, image_folders
 from gan_core.pointsets import NAME_PATTERN, PointsRefused
 
 router = APIRouter(prefix="/api/datasets", tags=["datasets"], dependencies=[TokenDep])
@@ -21,10 +21,12 @@ DatasetName = Annotated[str, Path(pattern=NAME_PATTERN, max_length=40)]
 @router.get("", response_model=DatasetsPublic, responses=errors())
 async def list_datasets(settings: SettingsDep, manager: RunManagerDep) -> Any:
     """Every dataset: the built-in ones (image sets say whether their files are in
-    data_dir), then the point sets uploaded to this server, oldest first."""
+    data_dir), the image folders in data_dir by name, then the point sets uploaded to this
+    server, oldest first."""
     builtin = await asyncio.to_thread(dataset_catalog, str(settings.data_dir))
+    folders = await asyncio.to_thread(image_folders, str(settings.data_dir))
     uploaded = await asyncio.to_thread(manager.uploads.list)
-    data = builtin + uploaded
+    data = builtin + folders + uploaded
     return {"data": data, "count": len(data)}
 
 
@@ -36,6 +38,7 @@ async def list_datasets(settings: SettingsDep, manager: RunManagerDep) -> Any:
 )
 async def upload_dataset(
     manager: RunManagerDep,
+    settings: SettingsDep,
     file: Annotated[
         UploadFile,
         File(description="CSV (1 or 2 numeric columns, optional header) or .npy (N,), (N, 2)."),
@@ -47,10 +50,13 @@ async def upload_dataset(
     """Keep a 1-D or 2-D point set under ``name``, for runs to train on (``dataset``).
 
     422 says why a file is refused (not numbers, NaN or inf, 3 columns, empty, too many
-    points, a name that is not a slug); 409 when the name is taken. Nothing of a refused
+    points, a name that is not a slug); 409 when the name is taken (by a built-in set, an
+    image folder or another upload). Nothing of a refused
     file is kept.
     """
     data = await file.read()
+    if await asyncio.to_thread(has_image_folder, name, settings.data_dir):
+        raise HTTPException(status.HTTP_409_CONFLICT, f"{name!r} is an image folder's name")
     try:
         return await asyncio.to_thread(manager.uploads.add, name, data, file.filename or name)
     except NameTaken as exc:

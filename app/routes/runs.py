@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import csv
 import io
@@ -70,7 +71,9 @@ async def create_run(
 ) -> Any:
     """Queue a run: a full RunConfig, or ``{"preset": NAME, "overrides": {...}}``; either may
     add ``"start_paused": true`` (the run waits paused at step 0 for step commands)."""
-    config, preset, start_paused = parse_run_create(body, settings, manager.has_dataset)
+    config, preset, start_paused = await asyncio.to_thread(
+        parse_run_create, body, settings, manager.dataset_shape
+    )
     try:
         return manager.create(config, preset, start_paused)
     except QueueFull as exc:
@@ -130,11 +133,14 @@ async def update_controls(
     pace whose frames (one after every step) would pass the server's stream limits."""
     if changes.pace:
         config = RunConfig.model_validate((await _call(manager.get(run_id)))["config"])
-        top = limits.max_pace(config, limits.bounds_of(settings))
+        shape = await asyncio.to_thread(manager.dataset_shape, config)
+        shape = shape or limits.sample_shape(config)  # its set was deleted: the built-in guess
+        top = limits.max_pace(config, shape, limits.bounds_of(settings))
         if changes.pace > top:
+            frame = limits.frame_bytes(config, shape)
             raise HTTPException(
                 status.HTTP_422_UNPROCESSABLE_CONTENT,
-                f"pace {changes.pace:g} would send {limits.frame_bytes(config) * changes.pace:.3g}"
+                f"pace {changes.pace:g} would send {frame * changes.pace:.3g}"
                 f" bytes of frames a second; this run's frames allow at most {int(top)} steps/s"
                 " (GANWATCH_MAX_STREAM_BYTES_PER_SECOND, GANWATCH_MAX_FRAMES_PER_SECOND)",
             )

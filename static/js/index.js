@@ -210,7 +210,7 @@ function showServerErrors(err) {
     general.length ? general.join("; ") : "The server refused some fields: see the messages next to them.";
 }
 
-// Fields whose choices live on the server (the dataset: built-in sets and uploaded ones).
+// Fields whose choices live on the server (the dataset: built-in sets, image folders, uploads).
 async function fillChoices() {
   for (const [name, prop] of Object.entries(schema.properties)) {
     if (!prop.choices_from) continue;
@@ -218,7 +218,9 @@ async function fillChoices() {
     const keep = input.value;
     const { data } = await api(prop.choices_from);
     input.replaceChildren(...data.map((d) => {
-      const note = d.uploaded ? ` (yours: ${d.count} points, ${d.dim}-D)` : d.available ? "" : " (files missing)";
+      const note = d.uploaded ? ` (yours: ${d.count} points, ${d.dim}-D)`
+        : d.folder ? ` (folder: ${d.count} ${d.channels} images, ${d.classes.length} classes)`
+        : d.available ? "" : " (files missing)";
       const option = new Option(`${d.name}${note}`, d.name);
       option.title = d.description;
       return option;

@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from app import limits
 from app.schemas import confine_data_dir
 from app.settings import Settings
+from gan_core.config import RunConfig
 from gan_core.events import SamplesEvent, to_frame
 from gan_core.models import build_discriminator, build_generator, count_parameters
 from gan_core.presets import PRESETS, preset_config
@@ -25,7 +26,7 @@ def test_parameter_counts_are_torchs_own(name: str) -> None:
         shape = limits.sample_shape(config)
         g = count_parameters(build_generator(parts.generator, config.latent_dim, shape))
         d = count_parameters(build_discriminator(parts.discriminator, shape))
-        assert limits.parameters(config) == (g, d)
+        assert limits.parameters(config, shape) == (g, d)
 
 
 @pytest.mark.parametrize(
@@ -45,17 +46,18 @@ def test_the_frame_estimate_bounds_a_real_frame_closely(
     events = Trainer(config).events()
     frame = next(e for e in islice(events, 200) if isinstance(e, SamplesEvent))
     real = len(json.dumps(to_frame(frame)))
-    estimate = limits.frame_bytes(config)
-    assert real <= estimate < (3 if config.is_image else 2) * real
+    shape = limits.sample_shape(config)
+    estimate = limits.frame_bytes(config, shape)
+    assert real <= estimate < (3 if len(shape) == 3 else 2) * real
 
 
 def test_every_preset_fits_the_default_limits() -> None:
     settings = Settings()
     bounds = {lim.setting: getattr(settings, lim.setting) for lim in limits.LIMITS.values()}
     for name in PRESETS:
-        assert (
-            limits.over_limits(preset_config(name), bounds, settings.peak_steps_per_second) == []
-        ), name
+        config = preset_config(name)
+        shape = limits.sample_shape(config)
+        assert limits.over_limits(config, shape, bounds, settings.peak_steps_per_second) == [], name
 
 
 @pytest.mark.parametrize(
@@ -102,7 +104,7 @@ def test_a_slow_motion_pace_is_bounded_by_what_its_frames_cost(client: TestClien
     assert run.status_code == 201, run.text
     rid = run.json()["id"]
     config = preset_config("ring-8", {"n_samples": 2500})
-    top = limits.max_pace(config, limits.bounds_of(Settings()))
+    top = limits.max_pace(config, (2,), limits.bounds_of(Settings()))
     assert 1 < top < 50  # ~250 kB frames: 50 a second would pass the 4 MB/s stream bound
     refused = client.patch(f"/api/runs/{rid}/controls", json={"pace": 50})
     assert refused.status_code == 422
@@ -111,3 +113,13 @@ def test_a_slow_motion_pace_is_bounded_by_what_its_frames_cost(client: TestClien
     allowed = client.patch(f"/api/runs/{rid}/controls", json={"pace": int(top)})
     assert allowed.status_code == 200 and allowed.json()["controls"]["pace"] == int(top)
     assert client.post(f"/api/runs/{rid}/stop").status_code == 200
+
+
+@pytest.mark.parametrize("shape", [(3, 32, 32), (1, 32, 32), (3, 64, 64), (3, 28, 28)])
+def test_parameter_counts_of_image_folder_shapes_are_torchs_own(shape: tuple[int, ...]) -> None:
+    for model in ("dcgan", "mlp"):
+        config = RunConfig(dataset="my-photos", model=model, g_hidden=16, d_hidden=8)
+        parts = config.parts()
+        g = count_parameters(build_generator(parts.generator, config.latent_dim, shape))
+        d = count_parameters(build_discriminator(parts.discriminator, shape))
+        assert limits.parameters(config, shape) == (g, d), model

@@ -35,9 +35,9 @@ def test_selu_output_is_bounded_below() -> None:
     assert out.min() >= -1.7582 and out.min() < -1.0
 
 
-@pytest.mark.parametrize("size", [8, 28])
-def test_dcgan_pair_shapes(size: int) -> None:
-    shape = (1, size, size)
+@pytest.mark.parametrize(("channels", "size"), [(1, 8), (1, 28), (3, 32), (1, 32), (3, 64)])
+def test_dcgan_pair_shapes(channels: int, size: int) -> None:
+    shape = (channels, size, size)
     g = build_generator(net("dcgan", hidden=8), 16, shape)
     d = build_discriminator(net("dcgan", hidden=8), shape)
     x = g(torch.randn(4, 16))
@@ -46,4 +46,4 @@ def test_dcgan_pair_shapes(size: int) -> None:
 
 def test_dcgan_refuses_other_sizes() -> None:
     with pytest.raises(ValueError, match="H = W in"):
-        build_generator(net("dcgan"), 16, (1, 32, 32))
+        build_generator(net("dcgan"), 16, (1, 48, 48))
