@@ -13,9 +13,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gan_core.config import IMAGE_DATASETS, RunConfig
+from gan_core.config import BUILTIN_MODELS, IMAGE_DATASETS, RunConfig
 from gan_core.dcgan_plan import dcgan_plan
 from gan_core.events import CURVE_POINTS, GRID_SIDE, MAP_POINTS_1D
+from gan_core.plugins import check_params, model_plugins
 
 JSON_NUMBER_BYTES = 11  # a value rounded to 4 decimals (gan_core.liveview), sign and ", "
 GRID_IMAGES = 64  # images in a samples grid (gan_core.snapshots)
@@ -74,7 +75,14 @@ def _mlp_parameters(n_in: int, hidden: int, layers: int, n_out: int) -> int:
 
 def parameters(config: RunConfig, shape: tuple[int, ...]) -> tuple[int, int]:
     """(generator, discriminator) parameter counts of the networks gan_core builds for
-    samples of ``shape``."""
+    samples of ``shape``; a model plugin's own count, (0, 0) when it gives none."""
+    if config.model not in BUILTIN_MODELS:
+        plugin = model_plugins().get(config.model)
+        if plugin is None or plugin.parameters is None:
+            return 0, 0
+        return plugin.parameters(
+            check_params(plugin, config.model_params), config.latent_dim, shape
+        )
     if config.model == "mlp":
         dim = 1
         for n in shape:

@@ -29,6 +29,7 @@ from gan_core.catalog import has_image_folder
 from gan_core.config import BUILTIN_DATASETS, RunConfig
 from gan_core.control_schema import control_command
 from gan_core.events import Command, StatusEvent, to_frame
+from gan_core.plugins import check_params, dataset_plugins
 
 log = logging.getLogger(__name__)
 
@@ -169,16 +170,28 @@ class RunManager:
     def dataset_shape(self, config: RunConfig) -> tuple[int, ...] | None:
         """The shape of one sample of ``config``'s dataset on this server, None when there
         is no such set: a built-in set, an uploaded one, or an image folder in the data
-        folder (3 channels unless image_channels is 'gray', an upper estimate for 'auto')."""
+        folder (3 channels unless image_channels is 'gray', an upper estimate for 'auto') or
+        a dataset plugin (pydantic's ValidationError when it refuses ``dataset_params``)."""
         if config.dataset in BUILTIN_DATASETS:
             return limits.sample_shape(config)
         upload = self.uploads.get(config.dataset)
         if upload is not None:
             return (int(upload["dim"]),)
-        if not has_image_folder(config.dataset, self._data_root(config)):
+        if has_image_folder(config.dataset, self._data_root(config)):
+            channels = 1 if config.image_channels == "gray" else 3
+            return (channels, config.image_size, config.image_size)
+        plugin = dataset_plugins().get(config.dataset)
+        if plugin is None:
             return None
-        channels = 1 if config.image_channels == "gray" else 3
-        return (channels, config.image_size, config.image_size)
+        return tuple(plugin.sample_shape(check_params(plugin, config.dataset_params)))
+
+    def _still_there(self, row: Row) -> bool:
+        """Whether the dataset of a queued run is still on this server (it may have been
+        deleted, or its folder or plugin removed, since the run was queued)."""
+        try:
+            return self.dataset_shape(RunConfig(**row["config"])) is not None
+        except ValueError:  # pydantic's ValidationError: the plugin changed its parameters
+            return False
 
     def _data_root(self, config: RunConfig) -> Path:
         return Path(config.data_dir) if config.data_dir else self.settings.data_dir
@@ -417,12 +430,8 @@ class RunManager:
             launched = True
             dataset = row["config"]["dataset"]
             points = None if dataset in BUILTIN_DATASETS else self.uploads.points(dataset)
-            if (
-                dataset not in BUILTIN_DATASETS
-                and points is None
-                and not has_image_folder(dataset, self._data_root(RunConfig(**row["config"])))
-            ):  # gone since it was queued
-                self._finish(row, "failed", f"the dataset {dataset!r} was deleted")
+            if points is None and not self._still_there(row):
+                self._finish(row, "failed", f"the dataset {dataset!r} is gone from this server")
                 continue
             try:
                 self._executor.launch(

@@ -18,9 +18,10 @@ from pydantic import (
 
 from app import limits
 from app.settings import Settings
-from gan_core.config import RunConfig
+from gan_core.config import BUILTIN_MODELS, RunConfig
 from gan_core.control_schema import ControlsUpdate
 from gan_core.events import RunStatus
+from gan_core.plugins import check_params, dataset_plugins, model_plugins
 from gan_core.presets import PRESETS, preset_config
 
 PresetName = StrEnum("PresetName", [(name, name) for name in PRESETS])  # type: ignore[misc]
@@ -198,6 +199,20 @@ class DatasetPublic(BaseModel):
     description: str
 
 
+class ModelPublic(BaseModel):
+    """A model family: built in, or a plugin with the JSON schema of its parameters."""
+
+    name: str
+    description: str
+    plugin: bool
+    params_schema: dict[str, Any] | None
+
+
+class ModelsPublic(BaseModel):
+    data: list[ModelPublic]
+    count: int
+
+
 class DatasetsPublic(BaseModel):
     data: list[dict[str, Any]]
     count: int
@@ -287,7 +302,11 @@ def parse_run_create(
             raise _rebased(exc, prefix) from None
         preset = None
     config = confine_data_dir(config, settings, prefix)
-    shape = shape_of(config)
+    check_plugins(config, prefix)
+    try:
+        shape = shape_of(config)
+    except ValidationError as exc:  # a dataset plugin refused its parameters
+        raise _rebased(exc, prefix + ("dataset_params",)) from None
     if shape is None:
         msg = f"no dataset named {config.dataset!r} on this server (GET /api/datasets lists them)"
         raise RequestValidationError([_error(prefix + ("dataset",), msg, "unknown_dataset")])
@@ -296,6 +315,23 @@ def parse_run_create(
         raise RequestValidationError([_error(prefix + ("model",), msg, "value_error")])
     check_limits(config, shape, settings, prefix)
     return config, preset, start_paused
+
+
+def check_plugins(config: RunConfig, prefix: tuple[str, ...]) -> None:
+    """A plugin model must be installed and take its ``model_params``; ``dataset_params``
+    are only for a dataset plugin. 422 naming the field otherwise."""
+    if config.model not in BUILTIN_MODELS:
+        plugin = model_plugins().get(config.model)
+        if plugin is None:
+            msg = f"no model named {config.model!r} on this server (GET /api/models lists them)"
+            raise RequestValidationError([_error(prefix + ("model",), msg, "unknown_model")])
+        try:
+            check_params(plugin, config.model_params)
+        except ValidationError as exc:
+            raise _rebased(exc, prefix + ("model_params",)) from None
+    if config.dataset_params and config.dataset not in dataset_plugins():
+        msg = f"dataset {config.dataset!r} takes no dataset_params (they are a plugin's)"
+        raise RequestValidationError([_error(prefix + ("dataset_params",), msg, "value_error")])
 
 
 def check_limits(

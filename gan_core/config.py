@@ -7,7 +7,8 @@ never see it whole: :meth:`RunConfig.parts` splits it into their small configs.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, field
 from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -30,6 +31,8 @@ IMAGE_DATASETS: frozenset[str] = frozenset({"digits", "mnist", "fashion-mnist"})
 MIXTURE_DATASETS: frozenset[str] = frozenset({"ring-8", "grid-25", "blobs-2d"})
 
 ModelFamily = Literal["mlp", "dcgan"]
+BUILTIN_MODELS: tuple[str, ...] = get_args(ModelFamily)
+MAX_PARAMS_BYTES = 4096  # a plugin's parameters, as JSON
 Activation = Literal["relu", "leaky_relu", "selu", "elu", "tanh"]
 OutputActivation = Literal["linear", "selu", "tanh", "sigmoid"]
 LossName = Literal["minimax", "non-saturating", "wgan-gp", "hinge", "lsgan"]
@@ -40,12 +43,22 @@ ImageSize = Literal[28, 32, 64]
 ImageChannels = Literal["auto", "gray", "rgb"]
 
 
-def _f(group: str, description: str, *, choices_from: str | None = None, **kw: Any) -> Any:
+def _f(
+    group: str,
+    description: str,
+    *,
+    choices_from: str | None = None,
+    params_for: str | None = None,
+    **kw: Any,
+) -> Any:
     """A pydantic Field carrying the form group it belongs to (and, for a field whose
-    choices live on the server, the endpoint that lists them)."""
+    choices live on the server, the endpoint that lists them; for a plugin's parameters,
+    the field naming the plugin)."""
     extra: dict[str, Any] = {"group": group}
     if choices_from is not None:
         extra["choices_from"] = choices_from
+    if params_for is not None:
+        extra["params_for"] = params_for
     return Field(description=description, json_schema_extra=extra, **kw)
 
 
@@ -88,6 +101,12 @@ class RunConfig(BaseModel):
         default=None,
         max_length=1024,
     )
+    dataset_params: dict[str, Any] = _f(
+        "data",
+        "A dataset plugin's parameters (its schema: GET /api/datasets); empty otherwise.",
+        default_factory=dict,
+        params_for="dataset",
+    )
     image_size: ImageSize = _f(
         "data", "Image folders: the side images are resized and centre-cropped to.", default=32
     )
@@ -97,8 +116,20 @@ class RunConfig(BaseModel):
         default="auto",
     )
     # --- model ---
-    model: ModelFamily = _f(
-        "model", "Network family: MLP (toy data) or DCGAN (images).", default="mlp"
+    model: str = _f(
+        "model",
+        "Network family: mlp (toy data), dcgan (images) or a model plugin installed on this "
+        "server (GET /api/models lists them).",
+        default="mlp",
+        choices_from="/api/models",
+        pattern=NAME_PATTERN,
+        max_length=40,
+    )
+    model_params: dict[str, Any] = _f(
+        "model",
+        "A model plugin's parameters (its schema: GET /api/models); empty for mlp and dcgan.",
+        default_factory=dict,
+        params_for="model",
     )
     latent_dim: int = _f("model", "Size of the noise vector z.", default=2, ge=1, le=512)
     prior: Prior = _f("model", "Distribution of z.", default="normal")
@@ -188,6 +219,21 @@ class RunConfig(BaseModel):
         le=1_000_000,
     )
 
+    @field_validator("model_params", "dataset_params")
+    @classmethod
+    def _small_params(cls, v: dict[str, Any]) -> dict[str, Any]:
+        if len(json.dumps(v)) > MAX_PARAMS_BYTES:
+            raise ValueError(f"at most {MAX_PARAMS_BYTES} bytes of parameters as JSON")
+        return v
+
+    @model_validator(mode="after")
+    def _params_need_a_plugin(self) -> RunConfig:
+        if self.model_params and self.model in BUILTIN_MODELS:
+            raise ValueError(f"model_params: {self.model!r} takes none (they are a plugin's)")
+        if self.dataset_params and self.dataset in BUILTIN_DATASETS:
+            raise ValueError(f"dataset_params: {self.dataset!r} takes none (they are a plugin's)")
+        return self
+
     @field_validator("data_dir")
     @classmethod
     def _empty_dir_is_none(cls, v: str | None) -> str | None:
@@ -218,6 +264,7 @@ class RunConfig(BaseModel):
                 data_dir=self.data_dir,
                 image_size=self.image_size,
                 image_channels=self.image_channels,
+                params=self.dataset_params,
             ),
             generator=NetConfig(
                 family=self.model,
@@ -255,6 +302,7 @@ class DataConfig:
     data_dir: str | None = None
     image_size: int = 32
     image_channels: str = "auto"
+    params: dict[str, Any] = field(default_factory=dict)  # a dataset plugin's
 
 
 @dataclass(frozen=True)

@@ -49,6 +49,7 @@ from gan_core.catalog import (
     resolve_data_dir,
 )
 from gan_core.config import DataConfig
+from gan_core.plugins import build_sampler, dataset_plugins
 
 _IDX_UBYTE = 0x08
 STANDARD_STD = {"ring-8": 0.01, "grid-25": 0.05, "blobs-2d": 0.1}
@@ -322,7 +323,10 @@ def make_sampler(cfg: DataConfig, points: np.ndarray | None = None) -> Sampler:
         return _load_idx_set(cfg.name, root)
     if has_image_folder(cfg.name, root):
         return _load_image_folder(cfg, root)
+    if cfg.name in dataset_plugins():
+        sampler: Sampler = build_sampler(cfg.name, cfg.params)
+        return sampler
     raise ValueError(
-        f"unknown dataset {cfg.name!r}: not built in, no points were given and the data "
-        f"folder has no image folder of that name"
+        f"unknown dataset {cfg.name!r}: not built in, no points were given, the data "
+        f"folder has no image folder of that name and no dataset plugin has it"
     )

@@ -7,11 +7,13 @@ sigmoid" D is applied by the losses, where it is numerically stable.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from torch import Tensor, nn
 
-from gan_core.config import NetConfig
+from gan_core.config import BUILTIN_MODELS, NetConfig
 from gan_core.dcgan_plan import dcgan_plan
+from gan_core.plugins import build_model
 
 _ACTIVATIONS: dict[str, type[nn.Module]] = {
     "relu": nn.ReLU,
@@ -137,6 +139,23 @@ def build_discriminator(cfg: NetConfig, sample_shape: tuple[int, ...]) -> nn.Mod
     if cfg.family == "dcgan":
         return DCGANDiscriminator(cfg, sample_shape)
     return MLPDiscriminator(cfg, sample_shape)
+
+
+def build_pair(
+    g_cfg: NetConfig,
+    d_cfg: NetConfig,
+    latent_dim: int,
+    sample_shape: tuple[int, ...],
+    plugin_params: dict[str, Any],
+) -> tuple[nn.Module, nn.Module]:
+    """(G, D): a built-in family's pair, or a model plugin's (:mod:`gan_core.plugins`) when
+    the family is a plugin's name."""
+    if g_cfg.family in BUILTIN_MODELS:
+        return build_generator(g_cfg, latent_dim, sample_shape), build_discriminator(
+            d_cfg, sample_shape
+        )
+    g, d = build_model(g_cfg.family, plugin_params, latent_dim, sample_shape)
+    return g, d
 
 
 def count_parameters(model: nn.Module) -> int:

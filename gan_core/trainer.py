@@ -41,7 +41,7 @@ from gan_core.events import (
     StatusEvent,
 )
 from gan_core.liveview import LiveView
-from gan_core.models import build_discriminator, build_generator
+from gan_core.models import build_pair
 from gan_core.snapshots import Snapshots
 from gan_core.steps import DStats, GStats, Nets, d_step, ema_update, g_step
 
@@ -89,8 +89,10 @@ class Trainer:
         self.rng = torch.Generator(device=self.device).manual_seed(config.seed)
         self.sampler = make_sampler(parts.data, points).to(self.device)
         shape = self.sampler.sample_shape
-        g = build_generator(parts.generator, config.latent_dim, shape).to(self.device)
-        d = build_discriminator(parts.discriminator, shape).to(self.device)
+        g, d = build_pair(
+            parts.generator, parts.discriminator, config.latent_dim, shape, config.model_params
+        )
+        g, d = g.to(self.device), d.to(self.device)
         self.nets = Nets(
             g=g,
             d=d,

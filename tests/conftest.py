@@ -1,8 +1,13 @@
-"""Fixtures every test folder shares."""
+"""Fixtures every test folder shares, and the example plugin installed for the session."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import importlib
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -10,6 +15,7 @@ import pytest
 from PIL import Image
 
 ImageFolderMaker = Callable[..., Path]
+EXAMPLE_PLUGIN = Path(__file__).parents[1] / "examples" / "ganwatch-example-plugin"
 CLASS_COLOURS = ((220, 40, 40), (40, 60, 220), (40, 200, 60), (230, 200, 40))
 
 
@@ -41,3 +47,29 @@ def make_image_folder() -> ImageFolderMaker:
         return folder
 
     return make
+
+
+@pytest.fixture(autouse=True, scope="session")
+def example_plugin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """examples/ganwatch-example-plugin installed (pip, from a copy) into a folder on
+    sys.path and PYTHONPATH, so this process, spawned workers and a Ray cluster the
+    session starts all find its entry points; every test sees the same plugins."""
+    root = tmp_path_factory.mktemp("plugin")
+    source, target = root / "source", root / "site"
+    shutil.copytree(EXAMPLE_PLUGIN, source, ignore=shutil.ignore_patterns("build", "*.egg-info"))
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
+         "--no-index", "--target", str(target), str(source)],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    previous = os.environ.get("PYTHONPATH")
+    sys.path.insert(0, str(target))
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(target), previous]))
+    importlib.invalidate_caches()
+    yield target
+    sys.path.remove(str(target))
+    if previous is None:
+        os.environ.pop("PYTHONPATH", None)
+    else:
+        os.environ["PYTHONPATH"] = previous

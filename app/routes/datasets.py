@@ -11,6 +11,7 @@ from app.deps import RunManagerDep, SettingsDep, TokenDep
 from app.schemas import DatasetPublic, DatasetsPublic, errors
 from app.uploads import NameTaken
 from gan_core.catalog import dataset_catalog, has_image_folder, image_folders
+from gan_core.plugins import dataset_entries, dataset_plugins
 from gan_core.pointsets import NAME_PATTERN, PointsRefused
 
 router = APIRouter(prefix="/api/datasets", tags=["datasets"], dependencies=[TokenDep])
@@ -21,12 +22,14 @@ DatasetName = Annotated[str, Path(pattern=NAME_PATTERN, max_length=40)]
 @router.get("", response_model=DatasetsPublic, responses=errors())
 async def list_datasets(settings: SettingsDep, manager: RunManagerDep) -> Any:
     """Every dataset: the built-in ones (image sets say whether their files are in
-    data_dir), the image folders in data_dir by name, then the point sets uploaded to this
+    data_dir), the image folders in data_dir by name, the dataset plugins installed here
+    (with the JSON schema of their ``dataset_params``), then the point sets uploaded to this
     server, oldest first."""
     builtin = await asyncio.to_thread(dataset_catalog, str(settings.data_dir))
     folders = await asyncio.to_thread(image_folders, str(settings.data_dir))
+    plugins = await asyncio.to_thread(dataset_entries)
     uploaded = await asyncio.to_thread(manager.uploads.list)
-    data = builtin + folders + uploaded
+    data = builtin + folders + plugins + uploaded
     return {"data": data, "count": len(data)}
 
 
@@ -51,12 +54,14 @@ async def upload_dataset(
 
     422 says why a file is refused (not numbers, NaN or inf, 3 columns, empty, too many
     points, a name that is not a slug); 409 when the name is taken (by a built-in set, an
-    image folder or another upload). Nothing of a refused
+    image folder, a dataset plugin or another upload). Nothing of a refused
     file is kept.
     """
     data = await file.read()
     if await asyncio.to_thread(has_image_folder, name, settings.data_dir):
         raise HTTPException(status.HTTP_409_CONFLICT, f"{name!r} is an image folder's name")
+    if name in await asyncio.to_thread(dataset_plugins):
+        raise HTTPException(status.HTTP_409_CONFLICT, f"{name!r} is a dataset plugin's name")
     try:
         return await asyncio.to_thread(manager.uploads.add, name, data, file.filename or name)
     except NameTaken as exc:

@@ -1,8 +1,11 @@
-// Runs list (live over /ws/runs) and the launch form, generated from RunConfig's JSON schema.
+// Runs list (live over /ws/runs) and the launch form, generated from RunConfig's JSON schema
+// (its fields' inputs: formfields.js; a plugin's parameters: params.js).
 import { api, liveSocket } from "./transport.js";
 import { fmt, qualityText, runLabel } from "./format.js";
 import { LIFECYCLE } from "./lifecycle.js";
 import { initOwnData } from "./owndata.js";
+import { checkValue, fieldSpec, inputFor, readInput, writeInput } from "./formfields.js";
+import { ParamsForm } from "./params.js";
 
 const runs = new Map();
 const selected = new Set();
@@ -66,36 +69,10 @@ document.getElementById("compare").onclick = () => {
 };
 
 // ---------- launch form ----------
-function fieldSpec(prop) {
-  // Optional fields come as anyOf [spec, {type: null}].
-  const spec = prop.anyOf ? { ...prop.anyOf.find((s) => s.type !== "null"), optional: true } : { ...prop };
-  return { ...prop, ...spec };
-}
+const paramsForms = {}; // model_params, dataset_params: by field name
+const choiceData = {}; // a choices_from field's catalogue entries
 
-function inputFor(name, prop) {
-  const spec = fieldSpec(prop);
-  let input;
-  if (spec.enum) {
-    input = document.createElement("select");
-    spec.enum.forEach((v) => input.add(new Option(v, v)));
-  } else if (spec.choices_from) {
-    input = document.createElement("select"); // filled from that endpoint by fillChoices
-  } else if (spec.type === "boolean") {
-    input = document.createElement("input");
-    input.type = "checkbox";
-  } else {
-    input = document.createElement("input");
-    if (spec.type === "integer" || spec.type === "number") {
-      input.type = "number";
-      input.step = spec.type === "integer" ? "1" : "any";
-      if (spec.minimum !== undefined) input.min = spec.minimum;
-      if (spec.maximum !== undefined) input.max = spec.maximum;
-    } else input.type = "text";
-  }
-  input.name = name;
-  input.id = `f-${name}`;
-  return input;
-}
+function specOf(name) { return fieldSpec(schema.properties[name]); }
 
 function buildForm() {
   const fields = document.getElementById("fields");
@@ -114,8 +91,10 @@ function buildForm() {
     const label = document.createElement("label");
     label.htmlFor = `f-${name}`;
     label.textContent = name;
-    const input = inputFor(name, prop);
+    const input = inputFor(`f-${name}`, name, specOf(name));
     input.addEventListener("input", () => validateField(name));
+    if (prop.params_for) paramsForms[name] = new ParamsForm(name, input);
+    if (prop.choices_from) input.addEventListener("change", () => showParams(name));
     const help = document.createElement("small");
     help.textContent = prop.description ?? "";
     const err = document.createElement("span");
@@ -126,36 +105,28 @@ function buildForm() {
   }
 }
 
+// The parameters of the plugin chosen in field ``owner`` (model or dataset), if any.
+function showParams(owner) {
+  for (const [name, form] of Object.entries(paramsForms)) {
+    if (schema.properties[name].params_for !== owner) continue;
+    const chosen = (choiceData[owner] ?? []).find((d) => d.name === readField(owner));
+    form.show(chosen?.params_schema ?? null);
+  }
+}
+
 function readField(name) {
-  const input = document.getElementById(`f-${name}`);
-  const spec = fieldSpec(schema.properties[name]);
-  if (input.type === "checkbox") return input.checked;
-  if (input.value === "") return spec.optional ? null : undefined;
-  if (spec.type === "integer") return Number.parseInt(input.value, 10);
-  if (spec.type === "number") return Number.parseFloat(input.value);
-  return input.value;
+  if (paramsForms[name]) return paramsForms[name].read();
+  return readInput(document.getElementById(`f-${name}`), specOf(name));
 }
 
 function writeField(name, value) {
-  const input = document.getElementById(`f-${name}`);
-  if (input.type === "checkbox") input.checked = Boolean(value);
-  else input.value = value ?? "";
+  if (paramsForms[name]) return paramsForms[name].write(value);
+  writeInput(document.getElementById(`f-${name}`), value);
+  if (schema.properties[name].choices_from) showParams(name);
 }
 
-// Browser-side check from the schema's bounds: the same bounds the server enforces.
 function validateField(name) {
-  const spec = fieldSpec(schema.properties[name]);
-  const value = readField(name);
-  let msg = "";
-  if (value === undefined) msg = "required";
-  else if (typeof value === "number") {
-    if (Number.isNaN(value)) msg = "not a number";
-    else if (spec.type === "integer" && !Number.isInteger(value)) msg = "must be a whole number";
-    else if (spec.minimum !== undefined && value < spec.minimum) msg = `must be >= ${spec.minimum}`;
-    else if (spec.maximum !== undefined && value > spec.maximum) msg = `must be <= ${spec.maximum}`;
-    else if (spec.exclusiveMinimum !== undefined && value <= spec.exclusiveMinimum) msg = `must be > ${spec.exclusiveMinimum}`;
-    else if (spec.exclusiveMaximum !== undefined && value >= spec.exclusiveMaximum) msg = `must be < ${spec.exclusiveMaximum}`;
-  }
+  const msg = paramsForms[name] ? paramsForms[name].check() : checkValue(specOf(name), readField(name));
   document.getElementById(`e-${name}`).textContent = msg;
   return msg === "";
 }
@@ -184,7 +155,7 @@ async function submit(event) {
   const overrides = {};
   for (const name of names) {
     const value = readField(name);
-    if (value !== presetConfig[name]) overrides[name] = value;
+    if (JSON.stringify(value) !== JSON.stringify(presetConfig[name])) overrides[name] = value;
   }
   const preset = document.getElementById("preset").value;
   try {
@@ -202,7 +173,8 @@ function showServerErrors(err) {
   }
   const general = [];
   for (const item of err.detail) {
-    const field = item.loc[item.loc.length - 1];
+    const params = item.loc.find((part) => paramsForms[part]); // a plugin parameter's error
+    const field = params ?? item.loc[item.loc.length - 1];
     const slot = document.getElementById(`e-${field}`);
     if (slot) slot.textContent = item.msg; else general.push(`${field}: ${item.msg}`);
   }
@@ -217,15 +189,18 @@ async function fillChoices() {
     const input = document.getElementById(`f-${name}`);
     const keep = input.value;
     const { data } = await api(prop.choices_from);
+    choiceData[name] = data;
     input.replaceChildren(...data.map((d) => {
       const note = d.uploaded ? ` (yours: ${d.count} points, ${d.dim}-D)`
         : d.folder ? ` (folder: ${d.count} ${d.channels} images, ${d.classes.length} classes)`
-        : d.available ? "" : " (files missing)";
+        : d.plugin ? " (plugin)"
+        : d.available === false ? " (files missing)" : "";
       const option = new Option(`${d.name}${note}`, d.name);
       option.title = d.description;
       return option;
     }));
     if (keep) input.value = keep;
+    showParams(name);
   }
 }
 

@@ -113,6 +113,19 @@ def test_a_run_on_uploaded_points_trains_on_them(
     assert json.loads(first["json"])["heatmap"] is not None
 
 
+def test_a_plugin_model_trains_on_a_plugin_dataset(
+    executor: Executor, frames: Frames, run_dir: Path
+) -> None:
+    run = new_run_id()  # the example plugin, installed for the session (tests/conftest.py)
+    config = tiny(steps=20, dataset="two-moons", model="residual-mlp")
+    config.update(dataset_params={"noise": 0.1}, model_params={"width": 16, "blocks": 1})
+    executor.launch(run, config, run_dir)
+    got = frames.final(run)
+    assert got[-1]["status"] == "completed", got[-1]
+    assert got[0]["config"]["model"] == "residual-mlp"
+    assert [f["step"] for f in only(got, "metrics")] == [10, 20]
+
+
 def test_pause_resume_set_lr_and_freeze_reach_the_running_trainer(
     executor: Executor, frames: Frames, run_dir: Path
 ) -> None:
