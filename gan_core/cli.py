@@ -38,6 +38,8 @@ SUMMARY_FIELDS = (
     "class_coverage",
     "classes_covered",
     "score",
+    "real_score",
+    "real_distance",
 )
 
 
@@ -125,9 +127,14 @@ def _describe(quality: QualityEvent) -> str:
         parts.append(f"mean {quality.mean:.3f} (target {quality.target_mean})")
         parts.append(f"std {quality.std:.3f} (target {quality.target_std})")
     if quality.classes_covered is not None:
-        parts.append(f"classes {quality.classes_covered}/10, score {quality.score:.2f}")
+        total = len(quality.class_coverage or [])
+        parts.append(f"classes {quality.classes_covered}/{total}, score {quality.score:.2f}")
+        if quality.real_score is not None:
+            parts[-1] += f" of {quality.real_score:.2f} for real data"
     if quality.distance is not None:
         parts.append(f"distance {quality.distance:.4f}")
+        if quality.real_distance is not None:
+            parts[-1] += f" ({quality.real_distance:.4f} for real data)"
     return ", ".join(parts)
 
 

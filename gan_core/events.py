@@ -117,6 +117,8 @@ class QualityEvent:
     class_coverage: list[float] | None = None
     classes_covered: int | None = None
     score: float | None = None
+    real_score: float | None = None  # image sets: score and distance of held-out real
+    real_distance: float | None = None  # images, measured the same way: the ceiling
     type: Literal["quality"] = "quality"
 
 

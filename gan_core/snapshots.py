@@ -15,7 +15,7 @@ import torch
 from PIL import Image
 from torch import Tensor, nn
 
-from gan_core.classifier import image_quality, load_or_train_classifier
+from gan_core.classifier import ImageQuality, image_quality, load_or_train_classifier
 from gan_core.config import RunConfig
 from gan_core.data import Sampler
 from gan_core.events import QualityEvent, ReferenceEvent, SamplesEvent
@@ -54,6 +54,7 @@ class Snapshots:
         self.device = device
         self.cache_dir = cache_dir
         self._classifier: nn.Module | None = None
+        self._real: ImageQuality | None = None  # held-out real images' figures, the ceiling
         # Evaluation draws from its own generator so that it never shifts the training RNG.
         eval_gen = torch.Generator(device=device).manual_seed(config.seed + 7919)
         n_eval = IMAGE_QUALITY_SAMPLES if sampler.is_image else QUALITY_SAMPLES
@@ -118,6 +119,7 @@ class Snapshots:
             return QualityEvent(step=step, distance=sliced_wasserstein(*flat))
         if self._classifier is None:
             self._classifier = load_or_train_classifier(self.sampler, self.cache_dir, self.device)
+            self._real = image_quality(self._classifier, self._held_out(), self.real_eval)
         q = image_quality(self._classifier, fake, self.real_eval)
         return QualityEvent(
             step=step,
@@ -125,4 +127,16 @@ class Snapshots:
             class_coverage=q.class_coverage,
             classes_covered=q.classes_covered,
             score=q.score,
+            real_score=self._real.score if self._real else None,
+            real_distance=self._real.frechet if self._real else None,
         )
+
+    def _held_out(self) -> Tensor:
+        """As many real images as the generated ones a quality event scores: the set's test
+        split when it has one, else other draws from its training images."""
+        n = self.real_eval.shape[0]
+        test = self.sampler.test_split()
+        if test is not None and test[0].shape[0] >= n:
+            return test[0][:n].to(self.device)
+        gen = torch.Generator(device=self.device).manual_seed(self.config.seed + 104729)
+        return self.sampler.sample(n, gen)

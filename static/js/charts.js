@@ -60,6 +60,13 @@ function drawQuality(q) {
       { x: steps, y: q.map((e) => e.score), name: `classifier score (now ${fmt(last.score, 2)})`, line: { color: COLORS.g } },
       { x: steps, y: q.map((e) => e.distance), name: "Fréchet distance", yaxis: "y2", line: { color: COLORS.fake } },
     ];
+    if (last.real_score != null) { // the ceiling: held-out real images, measured the same way
+      const ends = [steps[0], steps.at(-1)];
+      traces.push(
+        { x: ends, y: [last.real_score, last.real_score], name: `real data's score (${fmt(last.real_score, 2)})`, line: { color: COLORS.g, dash: "dot" } },
+        { x: ends, y: [last.real_distance, last.real_distance], name: `real data's distance (${fmt(last.real_distance, 2)})`, yaxis: "y2", line: { color: COLORS.fake, dash: "dot" } },
+      );
+    }
     look = { ...look, yaxis: { rangemode: "tozero" }, margin: { ...LAYOUT.margin, r: 45 },
              yaxis2: { overlaying: "y", side: "right", rangemode: "tozero", showgrid: false } };
     drawCoverage(q);

@@ -237,6 +237,7 @@ async function initForm() {
     selectPreset(select.value);
   }
   document.getElementById("launch-form").addEventListener("submit", submit);
+  document.getElementById("launch-button").disabled = false; // the form is whole now
 }
 
 initForm().catch(alertError);

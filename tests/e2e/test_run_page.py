@@ -134,8 +134,10 @@ def test_image_preset_shows_a_grid_and_its_timeline(page: Page, server: Server) 
     expect(page.locator("#image-step")).to_have_text("step 0")
     page.click("#replay-live")
     expect(page.locator("#image-step")).to_have_text("step 120")
-    page.wait_for_function(  # score and Frechet distance over time; classes over time
-        "document.getElementById('quality-plot').data?.length === 2"
+    page.wait_for_function(  # score and Frechet distance over time, the real data's beside
+        # them (dotted); classes over time
+        "document.getElementById('quality-plot').data?.length === 4"
+        " && document.getElementById('quality-plot').data[2].name.startsWith(\"real data's score\")"
         " && document.getElementById('coverage-plot').data?.[0]?.z?.length === 10"
     )
     screenshot(page, "run-digits")

@@ -99,6 +99,8 @@ def test_a_dcgan_trains_on_an_rgb_folder_with_classifier_figures(
     assert quality.step == 30 and quality.distance is not None and quality.distance > 0
     assert quality.class_coverage is not None and len(quality.class_coverage) == 2
     assert quality.score is not None and 1 <= quality.score <= 2
+    assert quality.real_score is not None and quality.real_score > 1.5  # two classes, sure
+    assert quality.real_distance is not None and quality.real_distance < quality.distance
     assert torch.isfinite(trainer.nets.g(torch.randn(2, 16))).all()
 
 
