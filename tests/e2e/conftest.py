@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from bench.serverlib import CHROMIUM, CHROMIUM_ARGS, Server, running_server
 
@@ -54,6 +54,12 @@ def page(browser: Browser, console: list[str]) -> Iterator[Page]:
     yield pg
     context.close()
     assert console == [], f"console errors: {console}"
+
+
+def open_form(page: Page, server: Server) -> None:
+    """The front page, once its launch form is whole (filled in before that, a field is reset)."""
+    page.goto(f"{server.url}/")
+    expect(page.locator("#launch-button")).to_be_enabled(timeout=30_000)
 
 
 def launch(server: Server, preset: str, **overrides: Any) -> str:

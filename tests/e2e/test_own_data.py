@@ -7,7 +7,7 @@ import re
 
 import httpx
 import pytest
-from conftest import screenshot
+from conftest import open_form, screenshot
 from playwright.sync_api import Page, expect
 
 from bench.serverlib import Server
@@ -33,7 +33,7 @@ def watch_points(page: Page) -> str:
 
 
 def test_draw_a_distribution_and_launch_it_in_one_click(page: Page, server: Server) -> None:
-    page.goto(f"{server.url}/")
+    open_form(page, server)
     page.select_option("#preset", "ring-8")
     fill_quick(page)
     page.click("#own-data summary")
@@ -81,7 +81,7 @@ def smiley_csv() -> str:
 def test_upload_a_csv_from_the_form_and_train_on_it(
     page: Page, server: Server, console: list[str]
 ) -> None:
-    page.goto(f"{server.url}/")
+    open_form(page, server)
     page.select_option("#preset", "ring-8")
     fill_quick(page)
     page.click("#own-data summary")

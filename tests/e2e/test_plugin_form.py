@@ -7,6 +7,7 @@ import re
 
 import httpx
 import pytest
+from conftest import open_form
 from playwright.sync_api import Page, expect
 
 from bench.serverlib import Server
@@ -15,7 +16,7 @@ pytestmark = pytest.mark.e2e
 
 
 def test_a_plugin_shows_its_parameters_and_launches_with_them(page: Page, server: Server) -> None:
-    page.goto(f"{server.url}/")
+    open_form(page, server)
     page.select_option("#preset", "ring-8")
     for name, value in {"steps": "200", "g_hidden": "32", "d_hidden": "32"}.items():
         page.fill(f"#f-{name}", value)

@@ -7,7 +7,7 @@ import re
 
 import httpx
 import pytest
-from conftest import FINAL, launch, screenshot, wait_status
+from conftest import FINAL, launch, open_form, screenshot, wait_status
 from playwright.sync_api import Page, expect
 
 from bench.serverlib import Server
@@ -25,7 +25,7 @@ def step(page: Page) -> int:
 
 
 def test_launch_ring8_from_the_form_watch_and_control_it(page: Page, server: Server) -> None:
-    page.goto(f"{server.url}/")
+    open_form(page, server)
     page.select_option("#preset", "ring-8")
     page.fill("#f-steps", "20000")
     page.fill("#f-g_hidden", "32")
@@ -81,8 +81,7 @@ def test_a_finished_run_shows_its_whole_history(page: Page, server: Server) -> N
 def test_bad_values_are_shown_next_to_their_field(
     page: Page, server: Server, console: list[str]
 ) -> None:
-    page.goto(f"{server.url}/")
-    page.wait_for_selector("#f-batch_size")
+    open_form(page, server)
     page.fill("#f-batch_size", "0")
     page.click("#launch-button")
     expect(page.locator("#e-batch_size")).to_have_text("must be >= 1")
