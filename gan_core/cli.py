@@ -1,7 +1,7 @@
 """`ganwatch train`: a run headless, with a progress bar on stderr.
 
-The last line on stdout is one JSON object summarising the run (DESIGN.md,
-"Command line and entry points"); ``--events FILE`` writes every event as a JSON
+The last line on stdout is one JSON object summarising the run (its keys are
+listed in the README, "Headless training"); ``--events FILE`` writes every event as a JSON
 line, the first being the ``status`` event that carries the full config.
 """
 

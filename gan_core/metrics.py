@@ -1,6 +1,6 @@
 """Quality figures: mode coverage on Gaussian mixtures, distances, gradient norms.
 
-Mode coverage follows VEEGAN / PacGAN (DESIGN.md, "Metrics"): each generated
+Mode coverage follows VEEGAN (Srivastava et al. 2017) and PacGAN (Lin et al. 2018): each generated
 sample goes to its nearest mode centre; it is *high-quality* when it lies within
 ``hq_sigmas`` (3) standard deviations of that centre; a mode is *covered* when at
 least one high-quality sample falls to it, and *strictly covered* when at least

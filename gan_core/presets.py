@@ -1,4 +1,4 @@
-"""Named starting points: one per row of DESIGN.md's preset table.
+"""Named starting points: the lecture's examples, the mixture benchmarks, images.
 
 A preset is a set of RunConfig overrides over the defaults. :data:`PRESETS` is in
 the launch form's order: the lecture's examples first, then the benchmarks,
@@ -39,7 +39,7 @@ _DCGAN: dict[str, Any] = {
 
 PRESETS: dict[str, dict[str, Any]] = {
     # The lecture's SELU/ELU nets match the mean but not the spread here (std ~0.3 of 1.25
-    # after 3 000 steps); the ReLU recipe of DESIGN.md does, and at lr 5e-4 it holds both
+    # after 3 000 steps); a ReLU MLP does, and at lr 5e-4 it holds both
     # within 4% from step 500 on, where 2e-3 drifts (mean 2.8 on one seed at step 3 000).
     "gaussian-1d": {
         "dataset": "gaussian-1d",
@@ -63,7 +63,8 @@ PRESETS: dict[str, dict[str, Any]] = {
         "quality_every": 500,
     },
     "mnist": {"dataset": "mnist", **_DCGAN},
-    # Goodfellow's saturating minimax with SGD + momentum collapses ring-8 (DESIGN.md).
+    # Goodfellow's saturating minimax with SGD + momentum collapses ring-8
+    # (1/8 modes, alert by step 1 000 on seeds 0-2: BENCHMARKS.md).
     "collapse-demo": {
         **_LECTURE_NETS,
         "dataset": "ring-8",

@@ -1,4 +1,4 @@
-"""`ganwatch train`: the JSON summary on stdout and the events file (DESIGN.md contract)."""
+"""`ganwatch train`: the JSON summary on stdout and the events file (the README's contract)."""
 
 import json
 from pathlib import Path

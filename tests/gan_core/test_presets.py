@@ -1,6 +1,6 @@
 """Presets converge with their defaults: short versions of the full runs in bench/presets.py."""
 
-from gan_core.events import AlertEvent, QualityEvent
+from gan_core.events import AlertEvent, Command, MetricsEvent, QualityEvent
 from gan_core.presets import preset_config
 from gan_core.trainer import Trainer
 
@@ -39,3 +39,35 @@ def test_collapse_demo_fires_the_mode_collapse_alert() -> None:
     assert alerts, "collapse-demo did not fire the mode-collapse alert"
     covered = {e.step: e.modes_covered for e in events if isinstance(e, QualityEvent)}
     assert covered[alerts[0].step] is not None and covered[alerts[0].step] <= 2
+
+
+def test_lecture_covers_its_three_blobs() -> None:
+    quality, _ = final_quality("lecture", steps=3000, quality_every=1500)
+    assert quality.modes_covered == 3
+
+
+def test_the_lecture_exercise_freeze_g_and_d_wins_release_it_and_g_recovers() -> None:
+    """The README's scenario: G frozen at step 300 (its points off the blobs), D drives
+    D(G(z)) towards 0 and the vanishing-gradient alert fires; released at 1 200, the
+    non-saturating loss gives G a strong gradient and D(G(z)) climbs back."""
+    freeze, release = 300, 1200
+    trainer = Trainer(preset_config("lecture", {"steps": 1600, "quality_every": 800}))
+    frozen: list[MetricsEvent] = []
+    after: list[MetricsEvent] = []
+    alerts: list[AlertEvent] = []
+    for event in trainer.events():
+        if freeze <= trainer.step < release and not trainer.nets.freeze_g:
+            trainer.send(Command("freeze", target="g", value=True))
+        if trainer.step >= release and trainer.nets.freeze_g:
+            trainer.send(Command("freeze", target="g", value=False))
+        if isinstance(event, AlertEvent):
+            alerts.append(event)
+        if isinstance(event, MetricsEvent) and event.steps[0] > freeze:
+            (frozen if event.steps[-1] <= release else after).append(event)
+    vanishing = [a for a in alerts if a.kind == "vanishing_gradient"]
+    assert vanishing and freeze < vanishing[0].step <= release
+    assert max(frozen[-1].d_fake) < 0.05 and min(frozen[-1].d_real) > 0.9
+    assert all(g == 0 for m in frozen for g in m.grad_g)  # G is not updated
+    recovered = [m for m in after if m.steps[-1] <= release + 300]
+    assert max(max(m.grad_g) for m in recovered) > 1.0
+    assert sum(recovered[-1].d_fake) / len(recovered[-1].d_fake) > 0.2
