@@ -4,6 +4,10 @@
 process groups of their own, so the whole tree is recorded before the SIGTERM and every
 process of it still alive afterwards gets a SIGKILL. Never ``ray stop``: another Ray on
 this machine is not ours to end.
+
+The head is a single node on loopback (Ray's single-node mode, ``SINGLE_NODE_ENV``): its
+servers bind 127.0.0.1. A driver must be in that mode too, and Ray reads it when ray is
+first imported, so importing this module sets it for the process (import it before ray).
 """
 
 from __future__ import annotations
@@ -18,7 +22,10 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from app.jobs.ray_executor import SINGLE_NODE_ENV
+
 START_TIMEOUT = 60.0
+os.environ.setdefault(SINGLE_NODE_ENV, "0")
 
 
 def free_port() -> int:
@@ -88,7 +95,7 @@ def local_cluster(num_cpus: int = 2) -> Iterator[str]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
-        env={**os.environ, "RAY_AUTH_MODE": "token"},
+        env={**os.environ, "RAY_AUTH_MODE": "token", SINGLE_NODE_ENV: "0"},
     )
     try:
         deadline = time.monotonic() + START_TIMEOUT

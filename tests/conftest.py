@@ -14,6 +14,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
+import bench.raycluster  # noqa: F401  (before any ray import: Ray on loopback only)
+
 ImageFolderMaker = Callable[..., Path]
 EXAMPLE_PLUGIN = Path(__file__).parents[1] / "examples" / "ganwatch-example-plugin"
 CLASS_COLOURS = ((220, 40, 40), (40, 60, 220), (40, 200, 60), (230, 200, 40))

@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import logging
+import os
 import threading
 import time
 from dataclasses import dataclass, field
@@ -47,6 +48,9 @@ from gan_core.events import Command, StatusEvent, to_frame
 
 log = logging.getLogger(__name__)
 
+# Ray's own switch (named for the platforms where it is off by default): "0" makes a Ray
+# started here a single node that binds 127.0.0.1, not every interface.
+SINGLE_NODE_ENV = "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"
 CONNECT_WAIT = 10.0  # seconds the server's start waits for Ray before going on without it
 PLACEMENT_NOTE = 3.0  # seconds unplaced, with the cluster full, before a run is reported queued
 MAX_PENDING = 64  # commands sent to an actor and not yet taken
@@ -141,6 +145,10 @@ class RayExecutor(Executor):
 
     def _connect(self) -> bool:
         where = self._address or "a local Ray started by this server"
+        if self._address is None:
+            # A Ray of the server's own is one node, on loopback only: Ray's single-node
+            # mode (read when ray is first imported) binds its servers to 127.0.0.1.
+            os.environ.setdefault(SINGLE_NODE_ENV, "0")
         try:
             import ray
 
