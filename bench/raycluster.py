@@ -95,7 +95,7 @@ def local_cluster(num_cpus: int = 2) -> Iterator[str]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
-        env={**os.environ, "RAY_AUTH_MODE": "token", SINGLE_NODE_ENV: "0"},
+        env={**os.environ, "RAY_AUTH_MODE": "token"},  # with SINGLE_NODE_ENV, set above
     )
     try:
         deadline = time.monotonic() + START_TIMEOUT

@@ -1,7 +1,7 @@
 """Quality figures: mode coverage on Gaussian mixtures, distances, gradient norms.
 
-Mode coverage follows VEEGAN (Srivastava et al. 2017) and PacGAN (Lin et al. 2018): each generated
-sample goes to its nearest mode centre; it is *high-quality* when it lies within
+Mode coverage follows VEEGAN (Srivastava et al. 2017) and PacGAN (Lin et al. 2018):
+each generated sample goes to its nearest mode centre; it is *high-quality* when it lies within
 ``hq_sigmas`` (3) standard deviations of that centre; a mode is *covered* when at
 least one high-quality sample falls to it, and *strictly covered* when at least
 ``strict_fraction`` (1%) of all samples are high-quality samples of it. ``kl`` is
