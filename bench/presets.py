@@ -21,7 +21,7 @@ from gan_core.presets import preset_config
 from gan_core.trainer import Trainer
 
 SMOKE = ["--presets", "ring-8", "gaussian-1d", "--seeds", "0", "--steps", "30"]
-PUBLISHED = {  # DESIGN.md: (modes, high-quality %) on ring-8 and grid-25
+PUBLISHED = {  # (modes, high-quality %) on ring-8 and grid-25: VEEGAN table 1, PacGAN
     "GAN (VEEGAN table 1)": ((1, 99.3), (3.3, 0.5)),
     "VEEGAN": ((8, 52.9), (24.6, 40.0)),
     "PacGAN4": ((7.8, 95.9), (24.8, 93.6)),

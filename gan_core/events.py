@@ -1,7 +1,7 @@
 """Typed events a Trainer yields, and the commands it accepts.
 
 Every event serialises with :func:`to_frame` to the JSON frame of the event
-protocol (DESIGN.md): a dict with ``"v"`` (protocol version) and ``"type"``.
+protocol (the README's protocol section): a dict with ``"v"`` (protocol version) and ``"type"``.
 """
 
 from __future__ import annotations

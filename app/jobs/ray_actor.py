@@ -3,7 +3,7 @@
 Plain Python, no ``import ray``: :class:`~app.jobs.ray_executor.RayExecutor` wraps it with
 ``ray.remote`` and the resources the run needs. The actor's node need not share a disk
 with the server, so the run's checkpoints are written to a folder of the actor's own and
-shipped back inside the event stream (a ``checkpoint`` frame with the file's ``data``);
+shipped back among the run's frames (a ``checkpoint`` frame with the file's ``data``);
 a resume gets its checkpoint's bytes the same way, the other direction.
 
 torch is imported in :meth:`RunActor.start`, inside the actor's process, never where the
@@ -18,7 +18,6 @@ import queue
 import shutil
 import tempfile
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,11 +25,12 @@ from app.jobs.base import Job, is_final
 from gan_core.events import Command
 
 _GONE = object()  # in the command queue: the server closed the run's channel
-MAX_BATCH = 64  # frames per item of the event stream
+MAX_BATCH = 64  # frames per take
+TAKE_WAIT = 1.0  # seconds a take waits for a frame before answering none
 
 
 class RunActor:
-    """One run per actor: ``start`` it, iterate ``stream`` to its final frame, send ``command``s."""
+    """One run per actor: ``start`` it, ``take`` frames until the final one, send ``command``s."""
 
     def __init__(self, threads: int, cache_dir: str) -> None:
         self._threads = threads
@@ -72,20 +72,24 @@ class RunActor:
             daemon=True,
         ).start()
 
-    def stream(self) -> Iterator[list[dict[str, Any]]]:
-        """Batches of the run's frames, in order, until the final status (a Ray streaming
-        generator: each batch reaches the server as soon as it is yielded)."""
-        while True:
-            batch = [self._events.get()]
-            while len(batch) < MAX_BATCH:
-                try:
-                    batch.append(self._events.get_nowait())
-                except queue.Empty:
-                    break
-            yield [shipped for frame in batch if (shipped := self._shipped(frame)) is not None]
-            if is_final(batch[-1]):
-                shutil.rmtree(self._folder, ignore_errors=True)
-                return
+    def take(self, wait: float = TAKE_WAIT) -> list[dict[str, Any]]:
+        """The run's next frames, in order: at most :data:`MAX_BATCH`, returned as soon as
+        one is there, or ``[]`` after ``wait`` seconds without any. The server calls it
+        again until the final status; a pull works through Ray Client too, which has no
+        streaming generators."""
+        try:
+            batch = [self._events.get(timeout=wait)]
+        except queue.Empty:
+            return []
+        while len(batch) < MAX_BATCH and not is_final(batch[-1]):
+            try:
+                batch.append(self._events.get_nowait())
+            except queue.Empty:
+                break
+        frames = [shipped for frame in batch if (shipped := self._shipped(frame)) is not None]
+        if is_final(batch[-1]):
+            shutil.rmtree(self._folder, ignore_errors=True)
+        return frames
 
     def command(self, seq: int, command: Command) -> None:
         """Hand ``command``, the server's ``seq``-th (from 0), to the trainer once those before

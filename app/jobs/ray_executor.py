@@ -5,8 +5,9 @@ loads it. With no address the server starts a local Ray for its own lifetime; ``
 or ``host:port`` joins a running cluster, ``ray://host:10001`` goes through Ray Client.
 
 Per run, one "pump" thread creates nothing and blocks on nothing but Ray: it starts the
-actor's training, then reads the actor's streaming generator and hands each frame to the
-sink, writing shipped checkpoints to the server's run folder on the way. A run whose
+actor's training, then pulls the actor's frames (``take``, again and again: Ray Client has
+no streaming generators) and hands each to the sink, writing shipped checkpoints to the
+server's run folder on the way. A run whose
 actor is not placed within :data:`PLACEMENT_NOTE` seconds, on a cluster without the
 resources free, is reported ``queued``, waiting for resources, until Ray places it.
 Commands carry a sequence number, since a threaded actor may run two calls out of order;
@@ -300,7 +301,7 @@ class RayExecutor(Executor):
             with self._lock:
                 if run.cancelled:
                     raise RuntimeError(NOT_STARTED)
-                # Concurrency: stream() runs for the whole run while commands keep arriving.
+                # Concurrency: a take() waits for frames while commands keep arriving.
                 run.actor = self._remote.options(
                     num_cpus=self._cpus, num_gpus=gpus, max_concurrency=4
                 ).remote(self._cpus, str(self.cache_dir))
@@ -315,12 +316,11 @@ class RayExecutor(Executor):
             run.pid = ray.get(alive)
             run.placed.set()
             ray.get(run.actor.start.remote(run.job, data))
-            for ref in run.actor.stream.options(num_returns="streaming").remote():
-                for frame in ray.get(ref):
+            while True:
+                for frame in ray.get(run.actor.take.remote()):
                     self._deliver(run, frame)
                     if is_final(frame):
                         return
-            raise RuntimeError("the actor's stream ended without a final status")
         except Exception as exc:
             if run.cancelled:
                 frame = to_frame(StatusEvent(status="stopped", step=0, reason=NOT_STARTED))

@@ -1,6 +1,7 @@
 """A real `ganwatch serve` with GANWATCH_EXECUTOR=ray and no address: the server starts a
-local Ray for its lifetime, a run whose actor process is SIGKILLed ends failed with Ray's
-reason, the next run completes, and the server's exit leaves none of Ray's processes."""
+local Ray for its lifetime (every socket of it listening on 127.0.0.1 only), a run whose
+actor process is SIGKILLed ends failed with Ray's reason, the next run completes, and the
+server's exit leaves none of Ray's processes."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import httpx
 
-from bench.raycluster import descendants, end_tree
+from bench.raycluster import descendants, end_tree, listening
 from bench.serverlib import create_run, running_server, wait_completed, wait_final
 
 RUN = {"g_hidden": 32, "d_hidden": 32, "batch_size": 64, "quality_every": 1000}
@@ -62,6 +63,9 @@ def test_a_killed_actor_fails_its_run_with_rays_reason_and_the_next_run_complete
 
             victim = create_run(server.url, "ring-8", {**RUN, "steps": 200_000})["id"]
             training(server.url, victim)
+            sockets = listening(descendants(server.process.pid) | {server.process.pid})
+            assert len(sockets) > 3, sockets  # the server's port and Ray's servers
+            assert {address for address, _ in sockets} == {"127.0.0.1"}, sockets
             os.kill(actor_pid(server.process.pid), signal.SIGKILL)
             failed = wait_final(server.url, victim, timeout=TIMEOUT)
             assert failed["status"] == "failed"

@@ -10,7 +10,7 @@ import torch
 from jobs_helpers import Frames, stop_left_behind
 
 from app.jobs.local import LocalExecutor
-from bench.raycluster import local_cluster
+from bench.raycluster import Cluster, local_cluster
 
 
 @pytest.fixture(autouse=True)
@@ -50,7 +50,8 @@ def run_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def ray_cluster() -> Iterator[str]:
-    """One local Ray head for the session's Ray executor tests (started on first use)."""
-    with local_cluster() as address:
-        yield address
+def ray_cluster() -> Iterator[Cluster]:
+    """One local Ray head for the session's Ray executor tests (started on first use),
+    joined directly and through Ray Client."""
+    with local_cluster(client=True) as cluster:
+        yield cluster

@@ -1,4 +1,5 @@
-"""The executor contract, run against each executor: the local one and Ray on a local cluster.
+"""The executor contract, run against each executor: the local one and Ray on a local cluster,
+joined directly and through Ray Client (``ray://``).
 
 Tiny real runs: frames and checkpoints, live commands, stop and resume from a checkpoint,
 a killed worker process that fails its run only.
@@ -30,6 +31,7 @@ from app.checkpoints import checkpoint_path
 from app.jobs.base import Executor
 from app.jobs.local import LocalExecutor
 from app.jobs.ray_executor import NOT_STARTED, RayExecutor
+from bench.raycluster import Cluster, descendants, listening
 from gan_core.checkpoint import load_checkpoint
 from gan_core.events import PROTOCOL_VERSION, Command
 from gan_core.pointsets import to_npy
@@ -42,7 +44,7 @@ KILLED_REASON = {
 }
 
 
-@pytest.fixture(scope="module", params=["local", "ray"])
+@pytest.fixture(scope="module", params=["local", "ray", "ray-client"])
 def contract(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[Executor, Frames]]:
@@ -52,11 +54,22 @@ def contract(
     if request.param == "local":
         executor = LocalExecutor(frames, slots=2, cache_dir=cache, stop_timeout=20.0)
     else:
-        address = request.getfixturevalue("ray_cluster")
+        cluster = request.getfixturevalue("ray_cluster")
+        address = cluster.address if request.param == "ray" else cluster.client
         executor = RayExecutor(frames, slots=2, cache_dir=cache, address=address, stop_timeout=20.0)
     executor.start()
+    if request.param == "ray-client":
+        import ray
+
+        assert ray.util.client.ray.is_connected(), "the executor went through Ray Client"
     yield executor, frames
     executor.shutdown()
+
+
+def test_the_tests_ray_cluster_listens_on_loopback_only(ray_cluster: Cluster) -> None:
+    sockets = listening(descendants(ray_cluster.pid) | {ray_cluster.pid})
+    assert any(port == int(ray_cluster.address.rsplit(":", 1)[1]) for _, port in sockets)
+    assert {address for address, _ in sockets} == {"127.0.0.1"}, sockets
 
 
 @pytest.fixture
