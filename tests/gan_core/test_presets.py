@@ -14,14 +14,14 @@ def final_quality(name: str, **overrides: object) -> tuple[QualityEvent, list[Al
 def test_ring8_covers_all_modes_with_mostly_high_quality_samples() -> None:
     quality, alerts = final_quality("ring-8", steps=2000, quality_every=1000)
     assert quality.modes_covered == 8
-    assert quality.high_quality is not None and quality.high_quality >= 0.85
+    assert quality.high_quality is not None and quality.high_quality >= 0.9  # 0.93 measured
     assert not [a for a in alerts if a.kind in ("mode_collapse", "divergence")]
 
 
 def test_grid25_covers_nearly_every_mode() -> None:
     quality, _ = final_quality("grid-25", steps=2500, quality_every=2500)
-    assert quality.modes_covered is not None and quality.modes_covered >= 22
-    assert quality.high_quality is not None and quality.high_quality >= 0.6
+    assert quality.modes_covered is not None and quality.modes_covered >= 24
+    assert quality.high_quality is not None and quality.high_quality >= 0.8  # 25, 0.87 measured
 
 
 def test_gaussian_1d_matches_mean_and_std() -> None:
