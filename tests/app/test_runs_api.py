@@ -9,6 +9,7 @@ from app_helpers import FINAL, LONG, launch, make_settings, tiny, wait_run
 from fastapi.testclient import TestClient
 
 from app.main import create_app
+from gan_core.presets import preset_config
 
 
 def test_a_run_goes_from_created_to_completed_with_its_history(client: TestClient) -> None:
@@ -63,7 +64,7 @@ def test_stop_pause_resume_and_a_live_lr_change(client: TestClient) -> None:
     assert stopped["status"] == "stopped" and stopped["reason"] == "stopped by user"
     assert stopped["controls"] == {
         "lr_g": 1e-4,
-        "lr_d": 2e-3,
+        "lr_d": preset_config("ring-8").lr_d,  # unchanged
         "freeze_g": False,
         "freeze_d": True,
         **dict.fromkeys(("d_steps", "loss", "optimizer_g", "optimizer_d", "pace", "manifold_dims")),

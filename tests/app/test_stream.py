@@ -12,6 +12,7 @@ from starlette.websockets import WebSocketDisconnect
 
 from app.main import create_app
 from gan_core.events import PROTOCOL_VERSION
+from gan_core.presets import preset_config
 
 Frame = dict[str, Any]
 
@@ -46,7 +47,7 @@ def test_snapshot_then_live_frames_without_gap_or_repeat(client: TestClient) -> 
         assert all(f["run_id"] == rid and f["v"] == PROTOCOL_VERSION for f in live)
         client.patch(f"/api/runs/{rid}/controls", json={"lr_g": 5e-4})
         changed = frames_until(ws, lambda f: f["type"] == "metrics" and f["lr_g"] == 5e-4)
-        assert changed[-1]["lr_d"] == 2e-3
+        assert changed[-1]["lr_d"] == preset_config("ring-8").lr_d  # unchanged
         client.post(f"/api/runs/{rid}/stop")
         end = frames_until(ws, is_final)
         assert end[-1]["status"] == "stopped"

@@ -143,7 +143,8 @@ def test_pause_resume_set_lr_and_freeze_reach_the_running_trainer(
     executor: Executor, frames: Frames, run_dir: Path
 ) -> None:
     run = new_run_id()
-    executor.launch(run, tiny(steps=LONG), run_dir)
+    config = tiny(steps=LONG)
+    executor.launch(run, config, run_dir)
     before = frames.metrics(run, 2)
     executor.command(run, Command("pause"))
     got = frames.wait_for(run, lambda fs: "paused" in statuses(fs))
@@ -157,8 +158,8 @@ def test_pause_resume_set_lr_and_freeze_reach_the_running_trainer(
     got = frames.wait_for(run, lambda fs: len(only(after_last(fs, "paused"), "metrics")) >= 2)
     resumed = only(after_last(got, "paused"), "metrics")
     assert statuses(got) == ["running", "paused", "running"]
-    assert all(m["lr_g"] == 2e-3 for m in before)
-    assert all(m["lr_g"] == 1e-4 and m["lr_d"] == 2e-3 for m in resumed)
+    assert all(m["lr_g"] == config["lr_g"] for m in before)
+    assert all(m["lr_g"] == 1e-4 and m["lr_d"] == config["lr_d"] for m in resumed)
     # A metrics frame may straddle the pause: only the steps after it ran with D frozen.
     after = [
         (s, gd, gg)
