@@ -20,7 +20,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,11 +56,11 @@ def descendants(root: int) -> set[int]:
     return found
 
 
-def listening(pids: Iterable[int]) -> set[tuple[str, int]]:
-    """The (address, port) of every TCP socket in LISTEN state held by one of ``pids``,
-    read from /proc; an IPv4-mapped IPv6 address is given as its IPv4 one."""
+def listening(root: int) -> set[tuple[str, int]]:
+    """The (address, port) of every TCP socket in LISTEN state held by ``root`` or a
+    process below it, read from /proc; an IPv4-mapped IPv6 address is given as its IPv4 one."""
     inodes: set[str] = set()
-    for pid in pids:
+    for pid in descendants(root) | {root}:
         with contextlib.suppress(OSError):
             for fd in Path(f"/proc/{pid}/fd").iterdir():
                 with contextlib.suppress(OSError):
@@ -143,8 +143,8 @@ def local_cluster(num_cpus: int = 2, *, client: bool = False) -> Iterator[Cluste
     )
     try:
         deadline = time.monotonic() + START_TIMEOUT
-        for waited in (port, client_port):
-            while waited is not None:
+        for waited in [p for p in (port, client_port) if p is not None]:
+            while True:
                 with contextlib.suppress(OSError):
                     socket.create_connection(("127.0.0.1", waited), 1).close()
                     break

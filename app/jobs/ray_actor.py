@@ -72,13 +72,13 @@ class RunActor:
             daemon=True,
         ).start()
 
-    def take(self, wait: float = TAKE_WAIT) -> list[dict[str, Any]]:
+    def take(self) -> list[dict[str, Any]]:
         """The run's next frames, in order: at most :data:`MAX_BATCH`, returned as soon as
-        one is there, or ``[]`` after ``wait`` seconds without any. The server calls it
+        one is there, or ``[]`` after :data:`TAKE_WAIT` seconds without any. The server calls it
         again until the final status; a pull works through Ray Client too, which has no
         streaming generators."""
         try:
-            batch = [self._events.get(timeout=wait)]
+            batch = [self._events.get(timeout=TAKE_WAIT)]
         except queue.Empty:
             return []
         while len(batch) < MAX_BATCH and not is_final(batch[-1]):

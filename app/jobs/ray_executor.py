@@ -7,9 +7,9 @@ or ``host:port`` joins a running cluster, ``ray://host:10001`` goes through Ray 
 Per run, one "pump" thread creates nothing and blocks on nothing but Ray: it starts the
 actor's training, then pulls the actor's frames (``take``, again and again: Ray Client has
 no streaming generators) and hands each to the sink, writing shipped checkpoints to the
-server's run folder on the way. A run whose
-actor is not placed within :data:`PLACEMENT_NOTE` seconds, on a cluster without the
-resources free, is reported ``queued``, waiting for resources, until Ray places it.
+server's run folder on the way. A run whose actor is not placed within
+:data:`PLACEMENT_NOTE` seconds, on a cluster without the resources free, is reported
+``queued``, waiting for resources, until Ray places it.
 Commands carry a sequence number, since a threaded actor may run two calls out of order;
 the actor hands them on in order.
 

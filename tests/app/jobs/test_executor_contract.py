@@ -31,7 +31,7 @@ from app.checkpoints import checkpoint_path
 from app.jobs.base import Executor
 from app.jobs.local import LocalExecutor
 from app.jobs.ray_executor import NOT_STARTED, RayExecutor
-from bench.raycluster import Cluster, descendants, listening
+from bench.raycluster import Cluster, listening
 from gan_core.checkpoint import load_checkpoint
 from gan_core.events import PROTOCOL_VERSION, Command
 from gan_core.pointsets import to_npy
@@ -67,7 +67,7 @@ def contract(
 
 
 def test_the_tests_ray_cluster_listens_on_loopback_only(ray_cluster: Cluster) -> None:
-    sockets = listening(descendants(ray_cluster.pid) | {ray_cluster.pid})
+    sockets = listening(ray_cluster.pid)
     assert any(port == int(ray_cluster.address.rsplit(":", 1)[1]) for _, port in sockets)
     assert {address for address, _ in sockets} == {"127.0.0.1"}, sockets
 
