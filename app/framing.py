@@ -15,26 +15,16 @@ merge and a barrier flag); this module is where those are chosen, once per frame
 
 from __future__ import annotations
 
-import json
 from collections.abc import Hashable
 from typing import Any
 
 from app.hub import Message
-from gan_core.events import METRIC_FIELDS, finite
+from gan_core.events import METRIC_FIELDS, encode
 
 Frame = dict[str, Any]
 MAX_MERGED_STEPS = 2000  # steps in one merged metrics frame; beyond, every other one is kept
 METRIC_COLUMNS = ("steps", *METRIC_FIELDS)  # the per-step columns of a metrics frame
 _LATEST_ONLY = ("samples", "positions")
-
-
-def encode(frame: Frame) -> tuple[Frame, str]:
-    """``frame`` as strict JSON text (no NaN), with the frame that text describes."""
-    try:
-        return frame, json.dumps(frame, allow_nan=False)
-    except ValueError:  # rare: a diverged run; the walk is paid only then
-        clean = finite(frame)
-        return clean, json.dumps(clean, allow_nan=False)
 
 
 def message(frame: Frame, text: str | None = None) -> Message:

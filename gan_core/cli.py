@@ -21,7 +21,15 @@ from tqdm import tqdm
 
 from gan_core.catalog import TORCHVISION_FOLDER
 from gan_core.config import DataConfig, RunConfig
-from gan_core.events import AlertEvent, MetricsEvent, QualityEvent, StatusEvent, to_frame
+from gan_core.events import (
+    AlertEvent,
+    MetricsEvent,
+    QualityEvent,
+    StatusEvent,
+    encode,
+    frame_of,
+    to_frame,
+)
 from gan_core.presets import PRESETS, preset_config
 
 SUMMARY_FIELDS = (
@@ -179,7 +187,7 @@ def run_train(args: argparse.Namespace) -> int:
         )
         for event in trainer.events():
             if sink is not None:
-                sink.write(json.dumps(to_frame(event)) + "\n")
+                sink.write(encode(frame_of(event))[1] + "\n")
             if isinstance(event, MetricsEvent):
                 bar.update(event.step - bar.n)
                 bar.set_postfix(loss_d=f"{event.loss_d[-1]:.3f}", loss_g=f"{event.loss_g[-1]:.3f}")

@@ -6,8 +6,9 @@ protocol (the README's protocol section): a dict with ``"v"`` (protocol version)
 
 from __future__ import annotations
 
+import json
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from typing import Any, Literal
 
 PROTOCOL_VERSION = 2
@@ -159,11 +160,27 @@ def finite(value: Any) -> Any:
     return value
 
 
-def to_frame(event: Event) -> dict[str, Any]:
-    """The JSON-ready frame of an event (strict JSON: no NaN), tagged with the protocol version."""
-    frame: dict[str, Any] = finite(asdict(event))
+def frame_of(event: Event) -> dict[str, Any]:
+    """The frame of an event, tagged with the protocol version, its values as the event holds
+    them (not copied; NaN and infinities kept): :func:`encode` makes it strict JSON."""
+    frame = {field.name: getattr(event, field.name) for field in fields(event)}
     frame["v"] = PROTOCOL_VERSION
     return frame
+
+
+def encode(frame: dict[str, Any]) -> tuple[dict[str, Any], str]:
+    """``frame`` as strict JSON text (NaN and infinities as null), with the frame that text
+    describes. The walk that replaces them is paid only when the fast encoding refuses."""
+    try:
+        return frame, json.dumps(frame, allow_nan=False)
+    except ValueError:  # rare: a diverged run
+        clean = finite(frame)
+        return clean, json.dumps(clean, allow_nan=False)
+
+
+def to_frame(event: Event) -> dict[str, Any]:
+    """The JSON-ready frame of an event (strict JSON: no NaN), tagged with the protocol version."""
+    return encode(frame_of(event))[0]
 
 
 CommandName = Literal[

@@ -19,11 +19,11 @@ from typing import Any
 
 import torch
 
-from app import checkpoints, framing
+from app import checkpoints
 from app.jobs.base import FINAL_STATUSES, Job, checkpoint_frame, failed_frame
 from gan_core.checkpoint import load_checkpoint
 from gan_core.config import RunConfig
-from gan_core.events import METRIC_FIELDS, Command, MetricsEvent, StatusEvent, to_frame
+from gan_core.events import METRIC_FIELDS, Command, MetricsEvent, StatusEvent, encode, frame_of
 from gan_core.pointsets import from_npy
 from gan_core.trainer import Trainer, torch_threads
 
@@ -41,7 +41,7 @@ def encoded_samples(run_id: str, emit: Emit) -> Emit:
 
     def send(frame: dict[str, Any]) -> None:
         if frame.get("type") == "samples":
-            _, text = framing.encode({**frame, "run_id": run_id})
+            _, text = encode({**frame, "run_id": run_id})
             frame = {**{k: frame[k] for k in SAMPLES_HEADER if k in frame}, "json": text}
         emit(frame)
 
@@ -66,6 +66,7 @@ def summary(exc: BaseException) -> str:
 
 def run_job(job: Job, *, cache_dir: Path, emit: Emit, receive: Receive) -> None:
     """Train ``job`` to its end; every frame goes to ``emit``, the last one a final status.
+    Frames hold the trainer's floats as they are (the server's intake makes them strict JSON).
 
     ``receive`` blocks until the next command for the run; it raises EOFError (or
     OSError) when the server is gone. The run then stops without another checkpoint:
@@ -117,9 +118,9 @@ def _drive(trainer: Trainer, checkpointer: _Checkpointer, emit: Emit) -> None:
             # is bad (diverged) or unknown (an exception), so its last good checkpoint stays.
             if event.status != "failed":
                 checkpointer.save()
-            emit(to_frame(event))
+            emit(frame_of(event))
             return
-        emit(to_frame(event))
+        emit(frame_of(event))
         if isinstance(event, MetricsEvent):
             checkpointer.check(event)
         due = every > 0 and trainer.step // every > last_due // every

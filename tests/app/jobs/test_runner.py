@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import queue
 from pathlib import Path
@@ -12,6 +13,7 @@ import torch
 from jobs_helpers import Frame, on_disk, only, tiny
 
 from app.checkpoints import checkpoint_path
+from app.intake import prepare
 from app.jobs.base import Job
 from app.jobs.runner import run_job
 from gan_core.checkpoint import load_checkpoint
@@ -124,6 +126,16 @@ def test_a_diverged_run_keeps_its_last_good_checkpoint(run_dir: Path) -> None:
     assert on_disk(run_dir) == written[-2:]
     state = load_checkpoint(checkpoint_path(run_dir, written[-1]))
     assert all(math.isfinite(v) for t in state["g"].values() for v in t.flatten().tolist())
+
+
+def test_a_diverged_runs_frames_reach_viewers_as_strict_json(run_dir: Path) -> None:
+    """The worker sends the trainer's NaN as they are; the server's intake makes them null."""
+    frames = run(tiny(steps=200, **DIVERGING), run_dir, Inbox())
+    texts = [prepare("r1", frame).text for frame in frames]
+    refuse = {"parse_constant": lambda name: pytest.fail(f"{name} in a frame")}
+    parsed = [json.loads(text, **refuse) for text in texts]  # type: ignore[arg-type]
+    losses = [v for f in parsed if f["type"] == "metrics" for v in f["loss_d"]]
+    assert None in losses and all(v is None or math.isfinite(v) for v in losses)
 
 
 def test_resume_from_a_given_checkpoint_continues_from_its_step(run_dir: Path) -> None:
