@@ -50,7 +50,7 @@ USABLE = (
     "document.getElementById('status').textContent !== 'connecting' && "
     "Number(document.getElementById('step').textContent) > 0"
 )
-LOSS_DRAWN = "document.getElementById('loss-plot').data?.[0]?.x?.length > 0"
+LOSS_DRAWN = "document.getElementById('loss-plot').uplot?.data[0].length > 0"
 ALL_DRAWN = (
     LOSS_DRAWN + " && document.getElementById('quality-plot').data?.length > 0 && "
     "(document.getElementById('data-plot').data?.length > 0 || "

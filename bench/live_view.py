@@ -8,7 +8,10 @@ config headless, in an order rotated each round. The server's CPU is the user + 
 time of the server process (its threads, not the training worker) from /proc, from
 launch to the final status, per 1 000 steps. Medians over the rounds.
 
-    python -m bench.live_view [--steps 3000] [--viewers 50] [--rounds 2]
+    python -m bench.live_view [--steps 3000] [--viewers 50] [--rounds 2] [--set NAME=VALUE ...]
+
+``--set`` changes the run's config in all three (to compare builds whose ring-8 presets
+differ, on the same training work).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import os
 import statistics
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 import websockets
 
@@ -57,12 +61,21 @@ async def follow(ws_url: str, run_id: str, counter: Counter) -> None:
                 return
 
 
+def parse_setting(item: str) -> tuple[str, Any]:
+    """``NAME=VALUE`` with the value read as JSON where it is (numbers), else as text."""
+    name, raw = item.split("=", 1)
+    try:
+        return name, json.loads(raw)
+    except json.JSONDecodeError:
+        return name, raw
+
+
 async def served(
-    url: str, ws_url: str, pid: int, steps: int, viewers: int
+    url: str, ws_url: str, pid: int, overrides: dict[str, Any], viewers: int
 ) -> tuple[float, float, list[float]]:
     """(run seconds, server CPU seconds, samples frames a second of each viewer)."""
     cpu = cpu_seconds(pid)
-    run = create_run(url, "ring-8", {"steps": steps, "device": "cpu"})
+    run = create_run(url, "ring-8", {**overrides, "device": "cpu"})
     counters = [Counter() for _ in range(viewers)]
     await asyncio.gather(*(follow(ws_url, run["id"], c) for c in counters))
     final = await asyncio.to_thread(wait_completed, url, run["id"])
@@ -74,8 +87,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--steps", type=int, default=3000)
     parser.add_argument("--viewers", type=int, default=50)
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE")
     args = parser.parse_args(argv)
-    print(f"bench live_view: ring-8 steps={args.steps} viewers={args.viewers} rounds={args.rounds}")
+    overrides = {"steps": args.steps, **dict(parse_setting(item) for item in args.set)}
+    print(f"bench live_view: ring-8 {overrides} viewers={args.viewers} rounds={args.rounds}")
     names = ["headless", "0", str(args.viewers)]
     seconds: dict[str, list[float]] = {name: [] for name in names}
     cpu: dict[str, list[float]] = {name: [] for name in names[1:]}
@@ -87,10 +102,10 @@ def main(argv: list[str] | None = None) -> None:
         for round_ in range(args.rounds):
             for name in names[round_ % 3 :] + names[: round_ % 3]:
                 if name == "headless":
-                    seconds[name].append(headless_seconds(args.steps))
+                    seconds[name].append(headless_seconds(args.steps, overrides))
                     continue
                 took, used, got = asyncio.run(
-                    served(server.url, server.ws_url, server.process.pid, args.steps, int(name))
+                    served(server.url, server.ws_url, server.process.pid, overrides, int(name))
                 )
                 seconds[name].append(took)
                 cpu[name].append(1000 * used / args.steps)

@@ -20,13 +20,17 @@ import statistics
 import subprocess
 import sys
 from datetime import datetime
+from typing import Any
 
 from bench.serverlib import Viewer, create_run, percentile, running_server, wait_completed, watch
 
 SMOKE = ["--steps", "30", "--viewers", "0", "2", "--rounds", "1"]
 
 
-def headless_seconds(steps: int) -> float:
+def headless_seconds(steps: int, overrides: dict[str, Any] | None = None) -> float:
+    """Seconds of ``ganwatch train --preset ring-8`` with ``overrides`` (``--set`` values)."""
+    settings = (overrides or {}).items()
+    sets = [arg for name, value in settings for arg in ("--set", f"{name}={value}")]
     out = subprocess.run(
         [
             sys.executable,
@@ -40,6 +44,7 @@ def headless_seconds(steps: int) -> float:
             "--quiet",
             "--device",
             "cpu",
+            *sets,
         ],
         check=True,
         capture_output=True,

@@ -1,9 +1,10 @@
 """HTML pages: runs list + launch form, live run page, compare page.
 
 The pages are thin shells: everything they show comes from the REST API and the
-websockets, so a page and a script see the same data. Plotly.js is the cartesian bundle
-vendored in ``static/vendor`` (its version in the file name, refreshed by
-``scripts/vendor-plotly.sh``), never a CDN.
+websockets, so a page and a script see the same data. Plotly.js (the cartesian bundle) and
+uPlot (the run page's step charts, which must show before Plotly has started) are vendored
+in ``static/vendor``, their versions in the file names (refreshed by
+``scripts/vendor-plotly.sh`` and ``scripts/vendor-uplot.sh``), never a CDN.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = Jinja2Templates(directory=ROOT / "templates")
 PLOTLY_JS = next((ROOT / "static" / "vendor").glob("plotly-cartesian-*.min.js"))
 PLOTLY_SRC = f"/static/vendor/{PLOTLY_JS.name}"
+UPLOT_JS = next((ROOT / "static" / "vendor").glob("uPlot-*.iife.min.js"))
+UPLOT_CSS = next((ROOT / "static" / "vendor").glob("uPlot-*.min.css"))
 # The version is in the name, so a browser may keep the file for good.
 VENDOR_CACHE = "public, max-age=31536000, immutable"
 JS_DIR = ROOT / "static" / "js"
@@ -44,6 +47,8 @@ def modules(entry: str) -> list[str]:
 
 
 TEMPLATES.env.globals["plotly_src"] = PLOTLY_SRC
+TEMPLATES.env.globals["uplot_src"] = f"/static/vendor/{UPLOT_JS.name}"
+TEMPLATES.env.globals["uplot_css"] = f"/static/vendor/{UPLOT_CSS.name}"
 TEMPLATES.env.globals["modules"] = modules
 TEMPLATES.env.globals["lifecycle"] = lifecycle.as_json()
 

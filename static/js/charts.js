@@ -1,49 +1,12 @@
-// The run page's Plotly charts over steps: losses, D's outputs and quality.
+// The run page's Plotly charts over steps: quality, and an image run's classes.
 import { COLORS, CONFIG, LAYOUT } from "./plotstyle.js";
 import { fmt } from "./format.js";
 
-// Plotly.react diffs data by reference; the arrays grow in place, so each draw bumps
-// datarevision to make every plot take the new points.
-let revision = 0;
+// Every draw builds new arrays, which Plotly.react sees as new data.
+const layout = (extra) => ({ ...LAYOUT, ...extra });
 
-const layout = (extra) => ({ ...LAYOUT, datarevision: revision, ...extra });
-
-// The timeline's step, as a vertical line on a chart (none while live).
-const cursorAt = (step) => (step == null ? [] : [{ type: "line", x0: step, x1: step, yref: "paper", y0: 0, y1: 1,
-                                                   line: { color: "#222", width: 1 } }]);
-
-/** Redraw the step charts from metrics m, the quality frames and the alerts, with a cursor
- * at the step the timeline shows, if any. */
-export function drawCharts(m, quality, alerts, cursor) {
-  revision += 1;
-  drawLosses(m, alerts, cursor);
-  drawProbabilities(m, cursor);
-  drawQuality(quality);
-}
-
-function drawLosses(m, alerts, cursor) {
-  Plotly.react("loss-plot", [
-    { x: m.steps, y: m.loss_d, name: "loss D", line: { color: COLORS.d, width: 1.5 } },
-    { x: m.steps, y: m.loss_g, name: "loss G", line: { color: COLORS.g, width: 1.5 } },
-  ], layout({ xaxis: { title: { text: "step" } },
-       shapes: [...alerts.map((a) => ({ type: "line", x0: a.step, x1: a.step, yref: "paper", y0: 0, y1: 1,
-                                        line: { color: COLORS.d, dash: "dot", width: 1.5 } })), ...cursorAt(cursor)],
-       annotations: alerts.map((a) => ({ x: a.step, yref: "paper", y: 1, text: a.kind.replace("_", " "),
-         showarrow: false, font: { color: COLORS.d, size: 11 }, xanchor: "left" })) }), CONFIG);
-}
-
-function drawProbabilities(m, cursor) {
-  const x0 = m.steps[0] ?? 0, x1 = m.steps.at(-1) ?? 1;
-  Plotly.react("prob-plot", [
-    { x: m.steps, y: m.d_real, name: "D(x), real", line: { color: COLORS.real, width: 1.5 } },
-    { x: m.steps, y: m.d_fake, name: "D(G(z)), generated", line: { color: COLORS.fake, width: 1.5 } },
-  ], layout({ yaxis: { range: [0, 1] }, xaxis: { title: { text: "step" } },
-       shapes: [{ type: "line", x0, x1, y0: 0.5, y1: 0.5, line: { dash: "dash", color: "#555" } }, ...cursorAt(cursor)],
-       annotations: [{ x: x1, y: 0.5, text: "D can no longer tell: 0.5", showarrow: false,
-                       yshift: 10, xanchor: "right" }] }), CONFIG);
-}
-
-function drawQuality(q) {
+/** Redraw the quality charts from the quality frames (the step charts are stepcharts.js'). */
+export function drawQuality(q) {
   if (!q.length) return;
   const steps = q.map((e) => e.step);
   const last = q.at(-1);

@@ -1,7 +1,8 @@
 // The live run page: every view is fed by /ws/runs/{id} (a snapshot, then live frames),
 // reduced into one state (runstate.js). The canvas data view draws each samples frame as it
-// comes; the Plotly charts redraw at most four times a second, once Plotly has started.
-import { drawCharts } from "./charts.js";
+// comes; the charts redraw at most four times a second: the step charts (uPlot) from the
+// snapshot on, the quality charts and the 1-D view (Plotly) once Plotly has started.
+import { drawQuality } from "./charts.js";
 import { enableControls, followRates, initControls, showError, wireControls } from "./controls.js";
 import { DataView, layerToggles } from "./dataview.js";
 import { modelDiagram } from "./diagram.js";
@@ -11,6 +12,7 @@ import { drawLine } from "./lineview.js";
 import { drawNoise } from "./noiseview.js";
 import { wireReplay } from "./replay.js";
 import { dataMode, newState, reduce, setRun } from "./runstate.js";
+import { stepCharts } from "./stepcharts.js";
 import { enableStepper, wireStepper } from "./stepper.js";
 import { api, liveSocket, loadScript } from "./transport.js";
 
@@ -24,6 +26,7 @@ let dirty = false;
 const dataView = new DataView($("data-view"), $("map-legend"));
 layerToggles($("layers"), dataView);
 const diagram = modelDiagram($("diagram"));
+const charts = stepCharts($("loss-plot"), $("prob-plot"));
 const replay = wireReplay(runId, (view) => {
   state.replay = view;
   showData();
@@ -39,7 +42,7 @@ function onFrame(frame) {
   if (changed.has("samples") || changed.has("reference")) showData();
   if (changed.has("snapshot")) {
     if (FINAL.includes(state.status)) replay.refresh();
-    draw();  // status, step, controls and the data view now; the charts once Plotly has started
+    draw();  // status, step, controls, step charts and the data view now; the rest once Plotly has started
     // After the next paint, so that the figures show before Plotly's start-up holds the page.
     requestAnimationFrame(() => setTimeout(() => loadScript(PLOTLY).then(() => { dirty = true; })));
   }
@@ -107,8 +110,9 @@ function draw() {
   $("stop").disabled = !allowed("stop");
   enableControls(allowed("controls"));
   enableStepper(state.status === "paused");
+  charts.draw(m, state.alerts, state.replay?.frame.step);
   if (!window.Plotly) { dirty = true; return; }  // not started yet: plot once it is
-  drawCharts(m, state.quality, state.alerts, state.replay?.frame.step);
+  drawQuality(state.quality);
   const shown = state.replay ?? state.live, mode = dataMode(state);
   if ((mode === "line" || mode === "histogram") && shown.frame) drawLine("data-plot", state.reference, shown, state.run.config);
 }

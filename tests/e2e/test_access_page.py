@@ -94,6 +94,6 @@ def test_the_pages_run_under_their_content_security_policy(
         page.wait_for_load_state("networkidle")
         page.wait_for_timeout(1500)  # Plotly draws after the snapshot
     page.goto(f"{server.url}/runs/{rid}")
-    page.locator("#loss-plot .main-svg").first.wait_for(timeout=30_000)
+    page.locator("#loss-plot .uplot").first.wait_for(timeout=30_000)
     context.close()
     assert errors == [], errors

@@ -127,7 +127,7 @@ def test_the_timeline_scrubs_and_plays_a_finished_run(page: Page, server: Server
     assert page.evaluate("ganwatchView.replaying && ganwatchView.frame.step") == 0
     assert page.evaluate("Boolean(ganwatchView.heatmap?.z)")  # carried to frames without one
     page.wait_for_function(
-        "document.getElementById('loss-plot').layout?.shapes?.some((s) => s.x0 === 0)",
+        "document.getElementById('loss-plot').dataset.cursor === '0'",
         timeout=15_000,
     )
     page.click("#replay-play")
@@ -136,7 +136,7 @@ def test_the_timeline_scrubs_and_plays_a_finished_run(page: Page, server: Server
     expect(page.locator("#replay-step")).to_have_text("live")
     assert page.evaluate("!ganwatchView.replaying && ganwatchView.frame.step") == 300
     page.wait_for_function(
-        "!document.getElementById('loss-plot').layout.shapes.some((s) => s.x0 === 0)",
+        "document.getElementById('loss-plot').dataset.cursor === ''",
         timeout=15_000,
     )
 

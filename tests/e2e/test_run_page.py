@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 
 import httpx
 import pytest
@@ -16,8 +17,9 @@ pytestmark = pytest.mark.e2e
 SMALL = {"g_hidden": 32, "d_hidden": 32}
 
 
-def trace_length(page: Page, plot: str, trace: int = 0) -> int:
-    return int(page.evaluate(f"document.getElementById('{plot}').data?.[{trace}]?.x?.length ?? 0"))
+def series_length(page: Page, chart: str, series: int) -> int:
+    """Points in a step chart's (uPlot) series: 0 is the steps, 1.. the curves."""
+    return int(page.evaluate(f"document.getElementById('{chart}').uplot.data[{series}].length"))
 
 
 def step(page: Page) -> int:
@@ -39,9 +41,9 @@ def test_launch_ring8_from_the_form_watch_and_control_it(page: Page, server: Ser
     )
     first = step(page)
     page.wait_for_function(f"Number(document.getElementById('step').textContent) > {first}")
-    page.wait_for_function(  # the step shows at once, the plots once Plotly has started
-        "document.getElementById('loss-plot').data?.[0]?.x?.length > 0"
-        " && document.getElementById('prob-plot').data?.[0]?.x?.length > 0",
+    page.wait_for_function(
+        "document.getElementById('loss-plot').uplot?.data[0].length > 0"
+        " && document.getElementById('prob-plot').uplot?.data[0].length > 0",
         timeout=30_000,
     )
     page.wait_for_function(
@@ -73,9 +75,24 @@ def test_a_finished_run_shows_its_whole_history(page: Page, server: Server) -> N
     wait_status(server, run_id, FINAL)
     page.goto(f"{server.url}/runs/{run_id}")
     expect(page.locator("#status")).to_contain_text("completed")
-    page.wait_for_function("document.getElementById('loss-plot').data?.[0]?.x?.length === 300")
-    assert trace_length(page, "prob-plot", 1) == 300
+    page.wait_for_function("document.getElementById('loss-plot').uplot?.data[0].length === 300")
+    assert series_length(page, "loss-plot", 2) == series_length(page, "prob-plot", 2) == 300
     page.wait_for_function("document.getElementById('quality-plot').data?.length === 2")
+
+
+def test_the_step_charts_are_drawn_before_plotly_has_started(page: Page, server: Server) -> None:
+    run_id = launch(server, "ring-8", steps=200_000, **SMALL)
+    deadline = time.monotonic() + 120
+    while httpx.get(f"{server.url}/api/runs/{run_id}").json()["step"] < 50:  # a curve to draw
+        assert time.monotonic() < deadline, "the run did not reach step 50"
+        time.sleep(0.2)
+    page.goto(f"{server.url}/runs/{run_id}")
+    page.wait_for_function("performance.getEntriesByName('ganwatch:first-chart').length > 0")
+    detail = page.evaluate("performance.getEntriesByName('ganwatch:first-chart')[0].detail")
+    assert detail == {"plotly": False}
+    assert series_length(page, "loss-plot", 1) > 0
+    page.wait_for_function("window.Plotly !== undefined")  # it still comes, for the others
+    httpx.post(f"{server.url}/api/runs/{run_id}/stop")
 
 
 def test_bad_values_are_shown_next_to_their_field(
@@ -101,8 +118,8 @@ def test_collapse_demo_shows_its_alert(page: Page, server: Server) -> None:
     banner = page.locator(".alert.mode_collapse").first
     expect(banner).to_be_visible(timeout=120_000)
     expect(banner).to_contain_text("mode collapse")
-    page.wait_for_function(
-        "document.getElementById('loss-plot').layout.shapes.length >= 1", timeout=10_000
+    page.wait_for_function(  # drawn on the loss chart at the alert's step
+        "document.getElementById('loss-plot').dataset.alerts", timeout=10_000
     )
     screenshot(page, "run-collapse-demo")
     httpx.post(f"{server.url}/api/runs/{run_id}/stop")
@@ -168,7 +185,7 @@ def test_runs_list_and_compare(page: Page, server: Server) -> None:
     page.click("#compare")
     page.wait_for_url(re.compile(r".*/compare\?ids="))
     page.wait_for_function("document.getElementById('cmp-loss-d').data?.length === 2")
-    assert trace_length(page, "cmp-loss-d", 1) == 100
+    assert page.evaluate("document.getElementById('cmp-loss-d').data[1].x.length") == 100
 
 
 @pytest.mark.skipif(
