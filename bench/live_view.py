@@ -6,7 +6,8 @@ paced at ``samples_per_second``, 10) runs with 0 and N websocket viewers attache
 Python process, which only counts frames: it parses status frames alone), and the same
 config headless, in an order rotated each round. The server's CPU is the user + system
 time of the server process (its threads, not the training worker) from /proc, from
-launch to the final status, per 1 000 steps. Medians over the rounds.
+launch to the final status, per 1 000 steps; beside it the viewers' own process's CPU
+(they share the machine's cores with the run). Medians over the rounds.
 
     python -m bench.live_view [--steps 3000] [--viewers 50] [--rounds 2] [--set NAME=VALUE ...]
 
@@ -72,14 +73,16 @@ def parse_setting(item: str) -> tuple[str, Any]:
 
 async def served(
     url: str, ws_url: str, pid: int, overrides: dict[str, Any], viewers: int
-) -> tuple[float, float, list[float]]:
-    """(run seconds, server CPU seconds, samples frames a second of each viewer)."""
-    cpu = cpu_seconds(pid)
+) -> tuple[float, float, float, list[float]]:
+    """(run seconds, server CPU seconds, the viewers' own CPU seconds (this process), samples
+    frames a second of each viewer)."""
+    cpu, mine = cpu_seconds(pid), time.process_time()
     run = create_run(url, "ring-8", {**overrides, "device": "cpu"})
     counters = [Counter() for _ in range(viewers)]
     await asyncio.gather(*(follow(ws_url, run["id"], c) for c in counters))
     final = await asyncio.to_thread(wait_completed, url, run["id"])
-    return run_seconds(final), cpu_seconds(pid) - cpu, [c.rate() for c in counters]
+    used, theirs = cpu_seconds(pid) - cpu, time.process_time() - mine
+    return run_seconds(final), used, theirs, [c.rate() for c in counters]
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -94,6 +97,7 @@ def main(argv: list[str] | None = None) -> None:
     names = ["headless", "0", str(args.viewers)]
     seconds: dict[str, list[float]] = {name: [] for name in names}
     cpu: dict[str, list[float]] = {name: [] for name in names[1:]}
+    client: dict[str, list[float]] = {name: [] for name in names[1:]}
     rates: list[float] = []
     viewers = str(args.viewers + 10)  # all from one address
     with running_server(
@@ -104,11 +108,12 @@ def main(argv: list[str] | None = None) -> None:
                 if name == "headless":
                     seconds[name].append(headless_seconds(args.steps, overrides))
                     continue
-                took, used, got = asyncio.run(
+                took, used, theirs, got = asyncio.run(
                     served(server.url, server.ws_url, server.process.pid, overrides, int(name))
                 )
                 seconds[name].append(took)
                 cpu[name].append(1000 * used / args.steps)
+                client[name].append(1000 * theirs / args.steps)
                 rates += got
     base = args.steps / statistics.median(seconds["headless"])
     print(f"  headless            {base:7.1f} steps/s")
@@ -117,6 +122,7 @@ def main(argv: list[str] | None = None) -> None:
         print(
             f"  server, {int(name):2d} viewers  {rate:7.1f} steps/s   ratio server/headless = "
             f"{rate / base:.2f}x   server CPU {statistics.median(cpu[name]):.3f} s / 1000 steps"
+            f" (viewers' process {statistics.median(client[name]):.3f} s)"
         )
     if rates:
         print(
