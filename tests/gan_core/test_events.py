@@ -5,26 +5,7 @@ from __future__ import annotations
 import json
 import math
 
-from gan_core.events import PROTOCOL_VERSION, MetricsEvent, SamplesEvent, encode, frame_of, to_frame
-
-
-def metrics(loss_d: list[float]) -> MetricsEvent:
-    n = len(loss_d)
-    return MetricsEvent(
-        step=n,
-        steps=list(range(1, n + 1)),
-        loss_d=loss_d,
-        loss_g=[0.5] * n,
-        d_real=[0.5] * n,
-        d_fake=[0.5] * n,
-        grad_g=[1.0] * n,
-        grad_d=[1.0] * n,
-        lr_g=1e-3,
-        lr_d=1e-3,
-        time=1.0,
-        wall=0.0,
-        steps_per_second=10.0,
-    )
+from gan_core.events import PROTOCOL_VERSION, QualityEvent, SamplesEvent, encode, frame_of, to_frame
 
 
 def test_frame_of_holds_the_events_values_unchanged() -> None:
@@ -49,10 +30,11 @@ def test_encode_replaces_nan_and_infinity_with_null_at_any_depth() -> None:
 
 
 def test_a_finite_frame_is_encoded_as_it_is() -> None:
-    frame = frame_of(metrics([0.7, 0.6]))
+    frame = frame_of(QualityEvent(step=5, distance=0.7, class_coverage=[0.5, 0.5]))
     same, text = encode(frame)
-    assert same is frame and json.loads(text)["loss_d"] == [0.7, 0.6]
+    assert same is frame and json.loads(text)["class_coverage"] == [0.5, 0.5]
 
 
 def test_to_frame_is_strict() -> None:
-    assert to_frame(metrics([0.7, math.nan]))["loss_d"] == [0.7, None]
+    frame = to_frame(QualityEvent(step=5, distance=math.inf, class_coverage=[0.5, math.nan]))
+    assert frame["distance"] is None and frame["class_coverage"] == [0.5, None]
