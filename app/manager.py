@@ -28,7 +28,7 @@ from app.uploads import UploadedSets
 from gan_core.catalog import has_image_folder
 from gan_core.config import BUILTIN_DATASETS, RunConfig
 from gan_core.control_schema import control_command
-from gan_core.events import Command, StatusEvent, to_frame
+from gan_core.events import Command, StatusEvent, frame_of
 from gan_core.plugins import check_params, dataset_plugins
 
 log = logging.getLogger(__name__)
@@ -501,7 +501,7 @@ class RunManager:
     @staticmethod
     def _status_frame(row: Row) -> dict[str, Any]:
         event = StatusEvent(status=row["status"], step=row["step"], reason=row["reason"])
-        return {**to_frame(event), "run_id": row["id"]}
+        return {**frame_of(event), "run_id": row["id"]}
 
     def _sink(self, run_id: str, frame: dict[str, Any]) -> None:
         """Executor threads call this: encode the frame here, hand it to the loop, never block."""

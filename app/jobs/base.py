@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from gan_core.events import PROTOCOL_VERSION, Command, StatusEvent, to_frame
+from gan_core.events import PROTOCOL_VERSION, Command, StatusEvent, frame_of
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +48,7 @@ class Job:
 
 def failed_frame(step: int, reason: str) -> dict[str, Any]:
     """The final status frame of a run that ended without reporting one itself."""
-    return to_frame(StatusEvent(status="failed", step=step, reason=reason))
+    return frame_of(StatusEvent(status="failed", step=step, reason=reason))
 
 
 def checkpoint_frame(step: int, path: str | Path) -> dict[str, Any]:

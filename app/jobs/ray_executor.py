@@ -45,7 +45,7 @@ from app.jobs.base import (
 )
 from app.jobs.process import cpu_count
 from app.jobs.ray_actor import RunActor
-from gan_core.events import Command, StatusEvent, to_frame
+from gan_core.events import Command, StatusEvent, frame_of
 
 log = logging.getLogger(__name__)
 
@@ -323,7 +323,7 @@ class RayExecutor(Executor):
                         return
         except Exception as exc:
             if run.cancelled:
-                frame = to_frame(StatusEvent(status="stopped", step=0, reason=NOT_STARTED))
+                frame = frame_of(StatusEvent(status="stopped", step=0, reason=NOT_STARTED))
             else:
                 reason = run.doomed or death_reason(exc)
                 log.error("run %s: %s", run.run_id, reason)
@@ -336,7 +336,7 @@ class RayExecutor(Executor):
 
     def _queued(self, run: _Run, reason: str) -> None:
         """Tell the server the run waits (for resources, or for Ray itself) and why."""
-        self._emit(run.run_id, to_frame(StatusEvent(status="queued", step=0, reason=reason)))
+        self._emit(run.run_id, frame_of(StatusEvent(status="queued", step=0, reason=reason)))
 
     def _fits(self, gpus: int) -> bool:
         """Whether the cluster has the resources of one more run free now."""
