@@ -30,6 +30,7 @@ import websockets
 
 from bench.server_vs_headless import headless_seconds, run_seconds
 from bench.serverlib import create_run, running_server, wait_completed
+from gan_core.cli import parse_override
 
 SMOKE = ["--steps", "60", "--viewers", "2", "--rounds", "1"]
 FINAL = ("completed", "stopped", "failed")
@@ -62,15 +63,6 @@ async def follow(ws_url: str, run_id: str, counter: Counter) -> None:
                 return
 
 
-def parse_setting(item: str) -> tuple[str, Any]:
-    """``NAME=VALUE`` with the value read as JSON where it is (numbers), else as text."""
-    name, raw = item.split("=", 1)
-    try:
-        return name, json.loads(raw)
-    except json.JSONDecodeError:
-        return name, raw
-
-
 async def served(
     url: str, ws_url: str, pid: int, overrides: dict[str, Any], viewers: int
 ) -> tuple[float, float, float, list[float]]:
@@ -90,9 +82,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--steps", type=int, default=3000)
     parser.add_argument("--viewers", type=int, default=50)
     parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE")
+    parser.add_argument(
+        "--set", type=parse_override, action="append", default=[], metavar="NAME=VALUE"
+    )
     args = parser.parse_args(argv)
-    overrides = {"steps": args.steps, **dict(parse_setting(item) for item in args.set)}
+    overrides = {"steps": args.steps, **dict(args.set)}
     print(f"bench live_view: ring-8 {overrides} viewers={args.viewers} rounds={args.rounds}")
     names = ["headless", "0", str(args.viewers)]
     seconds: dict[str, list[float]] = {name: [] for name in names}

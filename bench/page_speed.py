@@ -53,8 +53,9 @@ def main(argv: list[str] | None = None) -> None:
     from playwright.sync_api import Page, Route, sync_playwright
 
     marks = {"usable": USABLE, "loss curve": LOSS_DRAWN, "all plots": ALL_DRAWN}
-    page_ms: dict[str, list[float]] = {name: [] for name in [*marks, FIRST_CHART]}  # a first visit
-    warm_ms: dict[str, list[float]] = {name: [] for name in [*marks, FIRST_CHART]}  # a later one
+    names = [*marks, FIRST_CHART]
+    page_ms: dict[str, list[float]] = {name: [] for name in names}  # a first visit
+    warm_ms: dict[str, list[float]] = {name: [] for name in names}  # a later one (cached)
     bare_ms: dict[str, list[float]] = {"cartesian (vendored)": []}
     full = full_bundle()
     if full is not None:
@@ -78,7 +79,7 @@ def main(argv: list[str] | None = None) -> None:
         # The predicates are strings Playwright evaluates, which the page's CSP forbids.
         warm = browser.new_context(bypass_csp=True)
         warm_page = warm.new_page()
-        load(warm_page, {name: [] for name in [*marks, FIRST_CHART]})  # fills the cache
+        load(warm_page, {name: [] for name in names})  # fills the cache, as a first visit does
         for _ in range(args.loads):
             context = browser.new_context(bypass_csp=True)
             load(context.new_page(), page_ms)
@@ -101,7 +102,7 @@ def main(argv: list[str] | None = None) -> None:
                 context.close()
         browser.close()
         httpx.post(f"{server.url}/api/runs/{run['id']}/stop", timeout=30)
-    for name in [*marks, FIRST_CHART]:
+    for name in names:
         print(
             f"  run page, {name:10s} first visit {statistics.median(page_ms[name]):6.0f} ms, "
             f"later visit {statistics.median(warm_ms[name]):6.0f} ms (medians of {args.loads})"

@@ -51,7 +51,7 @@ SUMMARY_FIELDS = (
 )
 
 
-def _override(text: str) -> tuple[str, Any]:
+def parse_override(text: str) -> tuple[str, Any]:
     """``name=value`` where value is JSON when it parses as JSON, else a string."""
     name, sep, raw = text.partition("=")
     if not sep or not name:
@@ -74,7 +74,7 @@ def add_train_parser(subparsers: Any) -> None:
     p.add_argument(
         "--set",
         dest="overrides",
-        type=_override,
+        type=parse_override,
         action="append",
         default=[],
         metavar="NAME=VALUE",
