@@ -42,7 +42,13 @@ LIMITS: dict[str, Limit] = {
     ),
     "frames_per_second": Limit(
         "max_frames_per_second",
-        ("metrics_every", "samples_per_second", "samples_every", "quality_every"),
+        (
+            "metrics_every",
+            "metrics_per_second",
+            "samples_per_second",
+            "samples_every",
+            "quality_every",
+        ),
     ),
     "params_x_batch": Limit(
         "max_params_x_batch",
@@ -130,6 +136,12 @@ def samples_per_second(
     return min(config.samples_per_second, peak_steps_per_second)
 
 
+def metrics_per_second(config: RunConfig, peak_steps_per_second: float) -> float:
+    """Metrics frames a second: one every ``metrics_every`` steps, capped by the clock."""
+    by_steps = peak_steps_per_second / config.metrics_every
+    return min(by_steps, config.metrics_per_second) if config.metrics_per_second else by_steps
+
+
 def costs(
     config: RunConfig, shape: tuple[int, ...], peak_steps_per_second: float
 ) -> dict[str, float]:
@@ -141,7 +153,9 @@ def costs(
     return {
         "frame_bytes": frame_bytes(config, shape),
         "stream_bytes_per_second": frame_bytes(config, shape) * frames,
-        "frames_per_second": rate / config.metrics_every + frames + rate / config.quality_every,
+        "frames_per_second": metrics_per_second(config, rate)
+        + frames
+        + rate / config.quality_every,
         "params_x_batch": (g + d) * config.batch_size,
         "checkpoint_bytes_per_second": (g + d)
         * STATE_COPIES

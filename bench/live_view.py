@@ -7,7 +7,8 @@ Python process, which only counts frames: it parses status frames alone), and th
 config headless, in an order rotated each round. The server's CPU is the user + system
 time of the server process (its threads, not the training worker) from /proc, from
 launch to the final status, per 1 000 steps; beside it the viewers' own process's CPU
-(they share the machine's cores with the run). Medians over the rounds.
+(they share the machine's cores with the run). A short served run comes first, so that
+no round pays for the worker's start. Medians over the rounds.
 
     python -m bench.live_view [--steps 3000] [--viewers 50] [--rounds 2] [--set NAME=VALUE ...]
 
@@ -97,6 +98,8 @@ def main(argv: list[str] | None = None) -> None:
     with running_server(
         max_concurrent_runs="1", max_viewers=viewers, max_viewers_per_client=viewers
     ) as server:
+        # A short run first: no round pays for the worker's start (torch's import, warm-up).
+        asyncio.run(served(server.url, server.ws_url, server.process.pid, {"steps": 100}, 0))
         for round_ in range(args.rounds):
             for name in names[round_ % 3 :] + names[: round_ % 3]:
                 if name == "headless":

@@ -186,6 +186,14 @@ class RunConfig(BaseModel):
     metrics_every: int = _f(
         "reporting", "Steps aggregated into one metrics frame.", default=10, ge=1, le=10_000
     )
+    metrics_per_second: float = _f(
+        "reporting",
+        "Metrics frames a second at most: a fast run gathers more steps into each "
+        "(0 = one every metrics_every steps).",
+        default=10.0,
+        ge=0,
+        le=100,
+    )
     samples_per_second: float = _f(
         "reporting",
         "Samples frames a second of a 1-D/2-D run, from the training generator "

@@ -6,8 +6,8 @@ through a thread-safe inbox and are applied between steps. While paused the trai
 waits for commands; a ``step`` command then runs D updates, G updates or whole
 iterations and reports them with one metrics and one samples event.
 
-Samples events of 1-D and 2-D runs are paced by wall time (``samples_per_second``),
-in slow motion after every step; those of image runs come every ``samples_every`` steps.
+Which steps report metrics and samples is :class:`gan_core.cadence.Cadence`'s: samples of
+1-D and 2-D runs paced by wall time, metrics gathered over steps and capped per second.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from gan_core.cadence import Cadence
 from gan_core.config import IMAGE_DATASETS, MIXTURE_DATASETS, RunConfig
 from gan_core.controls import Controls, make_optimizer
 from gan_core.data import make_sampler
@@ -106,6 +107,7 @@ class Trainer:
         self.d_iter = 0
         self._inbox: queue.SimpleQueue[Command] = queue.SimpleQueue()
         self._stop_reason: str | None = None
+        self._failure: str | None = None  # why the run diverged, once it has
         self._pending: list[Tensor] = []  # one (6,) tensor of METRIC_FIELDS per step
         self._pending_steps: list[int] = []
         self.snapshots = Snapshots(config, self.sampler, self.device, cache_dir)
@@ -152,6 +154,10 @@ class Trainer:
         while not self._inbox.empty():
             command = self._inbox.get()
             if command.name == "pause":
+                if self._pending:  # a paused run has reported every step it trained
+                    yield from self._report()
+                    if self._failure is not None:
+                        return
                 yield StatusEvent(status="paused", step=self.step)
                 yield from self._paused()
                 if self._stop_reason is not None:
@@ -286,6 +292,16 @@ class Trainer:
         self._pending, self._pending_steps = [], []
         return event
 
+    def _report(self) -> Iterator[Event]:
+        """The steps gathered so far as a metrics event, then its alerts; a divergence
+        sets ``_failure`` (the caller ends the run)."""
+        metrics = self._flush_metrics()
+        yield metrics
+        alerts = self.diagnostics.on_metrics(metrics)
+        yield from alerts
+        if any(a.kind == "divergence" for a in alerts):
+            self._failure = self._divergence(metrics)
+
     def _quality(self) -> tuple[QualityEvent, list[AlertEvent]]:
         event, spread = self.snapshots.quality(self.step, self.eval_generator)
         return event, self.diagnostics.on_quality(event, spread)
@@ -313,12 +329,6 @@ class Trainer:
             self.step, self.nets.g, self.nets.d, with_map=with_map, g_ema=self.g_ema, phase=phase
         )
 
-    def _samples_due(self, now: float, next_frame: float) -> bool:
-        per_second = self.config.samples_per_second
-        if self.view is None or per_second == 0:
-            return self.step % self.config.samples_every == 0
-        return now >= next_frame
-
     def events(self) -> Iterator[Event]:
         """Run to the end (or until stopped / diverged), yielding events as they happen."""
         cfg = self.config
@@ -327,12 +337,14 @@ class Trainer:
         yield self._samples(with_map=True)
         self._started = self._window_start = time.perf_counter()
         self._window_step = self.step
-        interval = 1 / cfg.samples_per_second if cfg.samples_per_second else 0.0
-        next_frame = self._started + interval
+        cadence = Cadence(cfg, clocked_samples=self.view is not None, start=self._started)
         paced_at = self._started
         last_quality = -1
         while self.step < cfg.steps:
             yield from self._commands()
+            if self._failure is not None:
+                yield StatusEvent(status="failed", step=self.step, reason=self._failure)
+                return
             if self._stop_reason is not None:
                 break
             pace = self.controls.pace
@@ -341,20 +353,16 @@ class Trainer:
                 time.sleep(max(0.0, paced_at - time.perf_counter()))
             self.train_step()
             step = self.step
-            if pace or step % cfg.metrics_every == 0 or step == cfg.steps:
-                metrics = self._flush_metrics()
-                yield metrics
-                alerts = self.diagnostics.on_metrics(metrics)
-                yield from alerts
-                if any(a.kind == "divergence" for a in alerts):
-                    yield StatusEvent(status="failed", step=step, reason=self._divergence(metrics))
+            due = cadence.due(step, time.perf_counter(), slow_motion=bool(pace))
+            if due.metrics:
+                yield from self._report()
+                if self._failure is not None:
+                    yield StatusEvent(status="failed", step=step, reason=self._failure)
                     return
-            now = time.perf_counter()
             if pace:
                 yield self._samples(phase="both", with_map=True)
-            elif self._samples_due(now, next_frame):
+            elif due.samples:
                 yield self._samples()
-                next_frame = max(next_frame + interval, now)
             if step % cfg.quality_every == 0:
                 quality, alerts = self._quality()
                 last_quality = step

@@ -65,7 +65,7 @@ def test_every_preset_fits_the_default_limits() -> None:
     [
         ("gaussian-1d", {"data_dim": 1024, "n_samples": 2500, "samples_every": 1}, "frame_bytes"),
         ("ring-8", {"n_samples": 5000, "samples_every": 1}, "stream_bytes_per_second"),
-        ("ring-8", {"metrics_every": 1}, "frames_per_second"),
+        ("ring-8", {"metrics_every": 1, "metrics_per_second": 0}, "frames_per_second"),
         ("mnist", {"g_hidden": 1024, "d_hidden": 1024}, "params_x_batch"),
         ("ring-8", {"checkpoint_every": 1}, "checkpoint_bytes_per_second"),
         ("ring-8", {"quality_every": 1}, "quality_per_second"),

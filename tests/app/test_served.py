@@ -121,6 +121,7 @@ def test_health_stays_fast_under_the_costliest_launch_the_server_accepts() -> No
         "samples_every": 1000,
         "samples_per_second": 0,  # by step count, so the frame rate is the one named here
         "metrics_every": 9,
+        "metrics_per_second": 0,  # every 9 steps however fast, as the limit reckons
         "quality_every": 100,
         "batch_size": 256,
     }

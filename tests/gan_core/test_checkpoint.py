@@ -16,6 +16,7 @@ CONFIG = RunConfig(
     d_hidden=32,
     batch_size=64,
     metrics_every=5,
+    metrics_per_second=0,  # a frame every 5 steps exactly, to stop at step 20
     r1_every=2,
     seed=11,
 )

@@ -2,6 +2,7 @@
 
 import threading
 
+import pytest
 import torch
 
 from gan_core.config import RunConfig
@@ -17,7 +18,14 @@ from gan_core.events import (
 )
 from gan_core.trainer import Trainer
 
-TINY = {"g_hidden": 32, "d_hidden": 32, "batch_size": 64, "metrics_every": 5}
+# Metrics every 5 steps exactly (not paced by the clock): tests act on given steps.
+TINY = {
+    "g_hidden": 32,
+    "d_hidden": 32,
+    "batch_size": 64,
+    "metrics_every": 5,
+    "metrics_per_second": 0,
+}
 
 
 def tiny(**overrides: object) -> RunConfig:
@@ -63,6 +71,43 @@ def test_same_seed_same_run_other_seed_other_run() -> None:
     assert losses(tiny(seed=3)) != losses(tiny(seed=4))
 
 
+class StepClock:
+    """The trainer's clock, read as 1/128 s per step trained (exact in binary): pacing
+    without real time."""
+
+    def __init__(self) -> None:
+        self.trainer: Trainer | None = None
+
+    def perf_counter(self) -> float:
+        return 0.0 if self.trainer is None else self.trainer.step / 128
+
+    @staticmethod
+    def time() -> float:
+        return 0.0
+
+    @staticmethod
+    def sleep(seconds: float) -> None:
+        pass
+
+
+def paced_events(monkeypatch: pytest.MonkeyPatch, **overrides: object) -> list[object]:
+    clock = StepClock()
+    monkeypatch.setattr("gan_core.trainer.time", clock)
+    clock.trainer = Trainer(tiny(**overrides))
+    return list(clock.trainer.events())
+
+
+def test_paced_metrics_go_out_with_each_samples_frame(monkeypatch: pytest.MonkeyPatch) -> None:
+    events = paced_events(
+        monkeypatch, steps=48, metrics_every=1, metrics_per_second=10, samples_per_second=16
+    )  # alone, metrics would go out every 12.8 steps; each samples frame takes them along
+    samples = [i for i, e in enumerate(events) if isinstance(e, SamplesEvent)][1:]
+    metrics = [e for e in events if isinstance(e, MetricsEvent)]
+    assert [events[i].step for i in samples] == [8, 16, 24, 32, 40, 48]  # type: ignore[attr-defined]
+    assert all(isinstance(events[i - 1], MetricsEvent) for i in samples)
+    assert [m.step for m in metrics] == [8, 16, 24, 32, 40, 48]
+
+
 def test_set_lr_and_freeze_apply_between_steps() -> None:
     trainer = Trainer(tiny(steps=30))
     events = trainer.events()
@@ -100,6 +145,22 @@ def test_pause_blocks_until_resume_and_stop_ends_the_run() -> None:
             trainer.send(Command("pause"))
     assert statuses == ["running", "paused", "running", "stopped"]
     assert trainer.step < 10_000
+
+
+def test_a_paused_run_has_reported_every_step_it_trained() -> None:
+    config = tiny(steps=1000, metrics_every=500, samples_per_second=0, samples_every=7)
+    trainer = Trainer(config)
+    seen: list[object] = []
+    for event in trainer.events():
+        seen.append(event)
+        if isinstance(event, SamplesEvent) and event.step == 7:
+            trainer.send(Command("pause"))
+        elif isinstance(event, StatusEvent) and event.status == "paused":
+            trainer.send(Command("stop"))
+    paused = next(i for i, e in enumerate(seen) if getattr(e, "status", None) == "paused")
+    before = seen[paused - 1]
+    assert isinstance(before, MetricsEvent) and before.steps == list(range(1, 8))
+    assert seen[paused].step == 7  # type: ignore[attr-defined]
 
 
 def test_nan_in_the_data_fails_the_run_with_a_divergence_alert() -> None:

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from jobs_helpers import (
+    TIMEOUT,
     Frame,
     Frames,
     new_run_id,
@@ -61,6 +62,10 @@ def contract(
     if request.param == "ray-client":
         import ray
 
+        # start() waits 10 s for Ray, then goes on; a busy machine may take longer.
+        deadline = time.monotonic() + TIMEOUT
+        while not ray.util.client.ray.is_connected() and time.monotonic() < deadline:
+            time.sleep(0.1)
         assert ray.util.client.ray.is_connected(), "the executor went through Ray Client"
     yield executor, frames
     executor.shutdown()
