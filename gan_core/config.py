@@ -172,6 +172,14 @@ class RunConfig(BaseModel):
         "training", "Discriminator steps per generator step (k).", default=1, ge=1, le=20
     )
     steps: int = _f("training", "Generator steps in the run.", default=5000, ge=1, le=1_000_000)
+    lr_decay: float = _f(
+        "training",
+        "Last fraction of the run over which both learning rates fall linearly to a tenth "
+        "(0 = constant rates).",
+        default=0.0,
+        ge=0,
+        le=1,
+    )
     ema: float = _f(
         "training",
         "EMA decay of G's weights used for samples and quality (0 = off).",

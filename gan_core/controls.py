@@ -19,6 +19,17 @@ from gan_core.losses import LOSSES
 from gan_core.steps import Nets
 
 OPTIMIZERS = ("adam", "sgd")
+DECAY_FLOOR = 0.1  # the rates' scale at the end of a run with ``lr_decay``
+
+
+def decay_scale(step: int, steps: int, fraction: float) -> float:
+    """The learning rates' scale at training step ``step`` (1-based) of ``steps``: 1, then
+    over the last ``fraction`` of the run falling linearly to ``DECAY_FLOOR`` at the last."""
+    n = round(fraction * steps)
+    start = steps - n
+    if n <= 0 or step <= start:
+        return 1.0
+    return 1.0 - (1.0 - DECAY_FLOOR) * min(step - start, n) / n
 
 
 def make_optimizer(name: str, config: RunConfig, params: Any, lr: float) -> torch.optim.Optimizer:
@@ -42,6 +53,22 @@ class Controls:
         self.d_steps = config.d_steps
         self.optimizers: dict[str, str] = {"g": config.optimizer, "d": config.optimizer}
         self.pace = 0.0  # steps a second; 0 = full speed
+        # The rates a user set (or the config's), before the end-of-run decay scales them.
+        self._base = {"g": config.lr_g, "d": config.lr_d}
+        self._scale = 1.0
+
+    def schedule(self, done: int) -> None:
+        """Put in force the rates of the step after ``done`` steps: the set rates scaled by
+        the config's end-of-run decay (a no-op without one)."""
+        if self.config.lr_decay <= 0:
+            return
+        self._scale = decay_scale(done + 1, self.config.steps, self.config.lr_decay)
+        for net, base in self._base.items():
+            self._set_rate(net, base * self._scale)
+
+    def _set_rate(self, net: str, lr: float) -> None:
+        for group in self._optimizer(net).param_groups:
+            group["lr"] = lr
 
     def lr(self, net: str) -> float:
         return float(self._optimizer(net).param_groups[0]["lr"])
@@ -55,8 +82,9 @@ class Controls:
         if name == "set_lr":
             if not isinstance(value, int | float) or not 0 < float(value) <= 1:
                 raise ValueError("set_lr needs a value in (0, 1]")
-            for group in self._optimizer(str(target)).param_groups:
-                group["lr"] = float(value)
+            # The rate in force from now on; a decaying run keeps scaling it down from here.
+            self._base[str(target)] = float(value) / self._scale
+            self._set_rate(str(target), float(value))
         elif name == "freeze":
             if target == "g":
                 self.nets.freeze_g = bool(value)
@@ -99,10 +127,10 @@ class Controls:
         self.optimizers[net] = name
 
     def state(self) -> dict[str, Any]:
-        """The controls as a checkpoint keeps them."""
+        """The controls as a checkpoint keeps them (the rates before any decay's scale)."""
         return {
-            "lr_g": self.lr("g"),
-            "lr_d": self.lr("d"),
+            "lr_g": self._base["g"],
+            "lr_d": self._base["d"],
             "freeze_g": self.nets.freeze_g,
             "freeze_d": self.nets.freeze_d,
             "d_steps": self.d_steps,
@@ -123,7 +151,9 @@ class Controls:
             name = state.get(f"optimizer_{net}", self.config.optimizer)
             if name != self.optimizers[net]:
                 self._set_optimizer(net, name)
-            self.apply(Command("set_lr", target=net, value=state[f"lr_{net}"]))  # type: ignore[arg-type]
+            # The set rate, which may pass 1 once a decay has scaled it down: no set_lr check.
+            self._base[net] = float(state[f"lr_{net}"])
+            self._set_rate(net, self._base[net])
         self.nets.freeze_g = bool(state["freeze_g"])
         self.nets.freeze_d = bool(state["freeze_d"])
         self.d_steps = int(state.get("d_steps", self.config.d_steps))

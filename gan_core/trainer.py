@@ -217,6 +217,7 @@ class Trainer:
         The last D step's fake batch is kept attached to G's graph and reused by the
         G step, so G runs forward once per D step and never twice for the same z.
         """
+        self.controls.schedule(self.step)
         k, loss, batch = self.controls.d_steps, self.controls.loss, self.config.batch_size
         for i in range(k):
             real = self._real()
@@ -239,6 +240,7 @@ class Trainer:
         if network == "both":
             self.train_step()
             return
+        self.controls.schedule(self.step)
         nets, loss, batch = self.nets, self.controls.loss, self.config.batch_size
         real = self._real()
         if network == "d":
@@ -419,5 +421,6 @@ class Trainer:
         self.controls.load(state["controls"])  # first: it may swap an optimizer's kind
         self.nets.opt_g.load_state_dict(state["opt_g"])
         self.nets.opt_d.load_state_dict(state["opt_d"])
+        self.controls.schedule(self.step)
         torch.set_rng_state(state["rng"]["torch"])
         self.rng.set_state(state["rng"]["train"])

@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from gan_core.config import RunConfig
+from gan_core.controls import DECAY_FLOOR, decay_scale
 from gan_core.events import (
     METRIC_FIELDS,
     AlertEvent,
@@ -106,6 +107,33 @@ def test_paced_metrics_go_out_with_each_samples_frame(monkeypatch: pytest.Monkey
     assert [events[i].step for i in samples] == [8, 16, 24, 32, 40, 48]  # type: ignore[attr-defined]
     assert all(isinstance(events[i - 1], MetricsEvent) for i in samples)
     assert [m.step for m in metrics] == [8, 16, 24, 32, 40, 48]
+
+
+def test_decay_scale_is_one_then_falls_linearly_to_the_floor_at_the_last_step() -> None:
+    scales = [decay_scale(step, 20, 0.5) for step in range(1, 21)]
+    assert scales[:10] == [1.0] * 10
+    assert scales[10:] == pytest.approx([1 - 0.9 * i / 10 for i in range(1, 11)])
+    assert scales[-1] == pytest.approx(DECAY_FLOOR)
+    assert all(decay_scale(step, 20, 0.0) == 1.0 for step in range(1, 21))
+
+
+def test_lr_decay_scales_the_rates_in_force_and_a_set_rate_decays_from_where_it_is_set() -> None:
+    config = tiny(steps=20, lr_decay=0.5, metrics_every=1, metrics_per_second=0)
+    trainer = Trainer(config)
+    lr_g: dict[int, float] = {}
+    lr_d: dict[int, float] = {}
+    for event in trainer.events():
+        if isinstance(event, MetricsEvent):
+            lr_g[event.step], lr_d[event.step] = event.lr_g, event.lr_d
+            if event.step == 15:
+                trainer.send(Command("set_lr", target="g", value=1e-3))
+    base = config.lr_d
+    assert lr_d == pytest.approx({s: base * decay_scale(s, 20, 0.5) for s in range(1, 21)})
+    assert lr_g[10] == base and lr_g[15] == pytest.approx(base * decay_scale(15, 20, 0.5))
+    # Set after step 15, G's rate decays from the value set as the others do.
+    for step in range(16, 21):
+        expected = 1e-3 * decay_scale(step, 20, 0.5) / decay_scale(15, 20, 0.5)
+        assert lr_g[step] == pytest.approx(expected)
 
 
 def test_set_lr_and_freeze_apply_between_steps() -> None:
