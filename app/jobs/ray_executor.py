@@ -53,6 +53,7 @@ log = logging.getLogger(__name__)
 # started here a single node that binds 127.0.0.1, not every interface.
 SINGLE_NODE_ENV = "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"
 CONNECT_WAIT = 10.0  # seconds the server's start waits for Ray before going on without it
+CONNECT_ATTEMPTS = 3  # tries of a connection that Ray Client's proxy aborts at once
 PLACEMENT_NOTE = 3.0  # seconds unplaced, with the cluster full, before a run is reported queued
 MAX_PENDING = 64  # commands sent to an actor and not yet taken
 NOT_STARTED = "stopped while waiting for cluster resources"
@@ -84,6 +85,31 @@ def death_reason(exc: BaseException) -> str:
     text = sentence or (lines[0] if lines else "")
     text = text.split(" Worker exit detail")[0].split(" Some common causes")[0]
     return f"{type(exc).__name__}: {text[:240]}" if text else type(exc).__name__
+
+
+def connect_ray(
+    ray: Any, address: str, options: dict[str, Any], pause: float = 1.0
+) -> dict[str, float]:
+    """``ray.init`` at ``address``, then the cluster's resources.
+
+    Ray Client's proxy at times fails to start the server it runs for each client
+    (its log: "SpecificServer startup failed"), which the client sees at once as a
+    ConnectionAbortedError: that is tried again, ``CONNECT_ATTEMPTS`` times in all.
+    """
+    attempt = 1
+    while True:
+        try:
+            ray.init(address=address, **options)
+            return dict(ray.cluster_resources())
+        except ConnectionAbortedError as exc:
+            if attempt == CONNECT_ATTEMPTS:
+                raise
+            log.warning(
+                "Ray at %s aborted connection attempt %d (%s); trying again", address, attempt, exc
+            )
+            ray.shutdown()
+            time.sleep(pause)
+            attempt += 1
 
 
 class RayExecutor(Executor):
@@ -156,8 +182,9 @@ class RayExecutor(Executor):
             options: dict[str, Any] = {"log_to_driver": False, "namespace": "ganwatch"}
             if self._address is None:
                 options["include_dashboard"] = False
-            ray.init(address=self._address or "local", **options, **self._init_options)
-            resources = ray.cluster_resources()
+            resources = connect_ray(
+                ray, self._address or "local", {**options, **self._init_options}
+            )
         except Exception as exc:  # ImportError, ConnectionError, whatever ray.init raises
             self._problem = f"Ray unreachable at {where}: {type(exc).__name__}: {exc}"[:500]
             log.error("%s; runs cannot launch until the server restarts", self._problem)
