@@ -2,7 +2,8 @@
 
 Learning rates, frozen networks, k (D updates per G update), the loss, each network's
 optimizer, the slow-motion pace and the latent dimensions the manifold spans. The
-config holds the values a run starts with; these are the values in force.
+config holds the values a run starts with; these are the values in force. A config's
+``lr_decay`` scales the set learning rates down over the run's end (:func:`decay_scale`).
 """
 
 from __future__ import annotations
