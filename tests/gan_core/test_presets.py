@@ -47,27 +47,31 @@ def test_lecture_covers_its_three_blobs() -> None:
 
 
 def test_the_lecture_exercise_freeze_g_and_d_wins_release_it_and_g_recovers() -> None:
-    """The README's scenario: G frozen at step 300 (its points off the blobs), D drives
-    D(G(z)) towards 0 and the vanishing-gradient alert fires; released at 1 200, the
-    non-saturating loss gives G a strong gradient and D(G(z)) climbs back."""
-    freeze, release = 300, 1200
-    trainer = Trainer(preset_config("lecture", {"steps": 1600, "quality_every": 800}))
+    """The README's scenario: G frozen from the start (its points off the blobs), D drives
+    D(G(z)) towards 0 and the vanishing-gradient alert fires; released at 1 100, the
+    non-saturating loss gives G a strong gradient and D(G(z)) climbs back.
+
+    Frozen from step 0 the course does not hang on where G's points happen to be: on
+    seeds 0-7 the alert fires at steps 681-831 (frozen at step 300 instead, one seed in
+    eight kept D(G(z)) above 0.05 and another fired only at step 1 134).
+    """
+    release = 1100
+    trainer = Trainer(preset_config("lecture", {"steps": release + 300, "quality_every": 700}))
     frozen: list[MetricsEvent] = []
     after: list[MetricsEvent] = []
     alerts: list[AlertEvent] = []
     for event in trainer.events():
-        if freeze <= trainer.step < release and not trainer.nets.freeze_g:
+        if trainer.step < release and not trainer.nets.freeze_g:
             trainer.send(Command("freeze", target="g", value=True))
         if trainer.step >= release and trainer.nets.freeze_g:
             trainer.send(Command("freeze", target="g", value=False))
         if isinstance(event, AlertEvent):
             alerts.append(event)
-        if isinstance(event, MetricsEvent) and event.steps[0] > freeze:
+        if isinstance(event, MetricsEvent):
             (frozen if event.steps[-1] <= release else after).append(event)
     vanishing = [a for a in alerts if a.kind == "vanishing_gradient"]
-    assert vanishing and freeze < vanishing[0].step <= release
+    assert vanishing and vanishing[0].step <= release
     assert max(frozen[-1].d_fake) < 0.05 and min(frozen[-1].d_real) > 0.9
     assert all(g == 0 for m in frozen for g in m.grad_g)  # G is not updated
-    recovered = [m for m in after if m.steps[-1] <= release + 300]
-    assert max(max(m.grad_g) for m in recovered) > 1.0
-    assert sum(recovered[-1].d_fake) / len(recovered[-1].d_fake) > 0.2
+    assert max(max(m.grad_g) for m in after) > 1.0
+    assert sum(after[-1].d_fake) / len(after[-1].d_fake) > 0.2
