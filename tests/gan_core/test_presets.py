@@ -12,16 +12,20 @@ def final_quality(name: str, **overrides: object) -> tuple[QualityEvent, list[Al
 
 
 def test_ring8_covers_all_modes_with_mostly_high_quality_samples() -> None:
-    quality, alerts = final_quality("ring-8", steps=2000, quality_every=1000)
+    """The whole preset (4 000 steps, ~15 s on one core): seeds 0-9 end with every mode
+    and 95.8-97.6% high-quality samples."""
+    quality, alerts = final_quality("ring-8", quality_every=2000)
     assert quality.modes_covered == 8
-    assert quality.high_quality is not None and quality.high_quality >= 0.9  # 0.93 measured
+    assert quality.high_quality is not None and quality.high_quality >= 0.93
     assert not [a for a in alerts if a.kind in ("mode_collapse", "divergence")]
 
 
 def test_grid25_covers_nearly_every_mode() -> None:
-    quality, _ = final_quality("grid-25", steps=2500, quality_every=2500)
+    """Half the preset, its rates decaying over steps 2 000-4 000: seeds 0-5 end with
+    every mode and 86.9-94.4% high-quality samples (95.6-96.7% over the full 8 000)."""
+    quality, _ = final_quality("grid-25", steps=4000, quality_every=2000)
     assert quality.modes_covered is not None and quality.modes_covered >= 24
-    assert quality.high_quality is not None and quality.high_quality >= 0.8  # 25, 0.87 measured
+    assert quality.high_quality is not None and quality.high_quality >= 0.82
 
 
 def test_gaussian_1d_matches_mean_and_std() -> None:
