@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import torch
 from torch import Tensor, nn
 
 from gan_core.config import BUILTIN_MODELS, NetConfig
@@ -125,6 +126,15 @@ def _dcgan_init(m: nn.Module) -> None:
     elif isinstance(m, nn.BatchNorm2d):
         nn.init.normal_(m.weight, 1.0, 0.02)
         nn.init.zeros_(m.bias)
+
+
+def sample_latent(
+    prior: str, n: int, dim: int, gen: torch.Generator, device: torch.device
+) -> Tensor:
+    """n latent vectors z, (n, dim): uniform on [-1, 1] for ``prior`` 'uniform', else N(0, 1)."""
+    if prior == "uniform":
+        return torch.rand((n, dim), generator=gen, device=device) * 2 - 1
+    return torch.randn((n, dim), generator=gen, device=device)
 
 
 def build_generator(cfg: NetConfig, latent_dim: int, sample_shape: tuple[int, ...]) -> nn.Module:

@@ -20,6 +20,7 @@ from gan_core.config import RunConfig
 from gan_core.data import Sampler
 from gan_core.events import QualityEvent, ReferenceEvent, SamplesEvent
 from gan_core.metrics import mode_stats, sliced_wasserstein, spread_ratio
+from gan_core.models import sample_latent
 
 QUALITY_SAMPLES = 2500  # VEEGAN / PacGAN draw 2 500 samples for mode coverage
 IMAGE_QUALITY_SAMPLES = 1000
@@ -58,15 +59,11 @@ class Snapshots:
         # Evaluation draws from its own generator so that it never shifts the training RNG.
         eval_gen = torch.Generator(device=device).manual_seed(config.seed + 7919)
         n_eval = IMAGE_QUALITY_SAMPLES if sampler.is_image else QUALITY_SAMPLES
-        self.eval_noise = self._noise(n_eval, eval_gen)
+        self.eval_noise = sample_latent(
+            self.config.prior, n_eval, self.config.latent_dim, eval_gen, self.device
+        )
         self.real_eval = sampler.sample(n_eval, eval_gen)  # data space
         self._real_png = png_grid(self.real_eval[:GRID_IMAGES]) if sampler.is_image else None
-
-    def _noise(self, n: int, gen: torch.Generator) -> Tensor:
-        z = (n, self.config.latent_dim)
-        if self.config.prior == "uniform":
-            return torch.rand(z, generator=gen, device=self.device) * 2 - 1
-        return torch.randn(z, generator=gen, device=self.device)
 
     @torch.no_grad()
     def generate(self, g: nn.Module, n: int) -> Tensor:

@@ -42,7 +42,7 @@ from gan_core.events import (
     StatusEvent,
 )
 from gan_core.liveview import LiveView
-from gan_core.models import build_pair
+from gan_core.models import build_pair, sample_latent
 from gan_core.snapshots import Snapshots
 from gan_core.steps import DStats, GStats, Nets, d_step, ema_update, g_step
 
@@ -203,10 +203,7 @@ class Trainer:
     # --- training ---
     def noise(self, n: int) -> Tensor:
         """A batch of latent vectors z from the configured prior."""
-        shape = (n, self.config.latent_dim)
-        if self.config.prior == "uniform":
-            return torch.rand(shape, generator=self.rng, device=self.device) * 2 - 1
-        return torch.randn(shape, generator=self.rng, device=self.device)
+        return sample_latent(self.config.prior, n, self.config.latent_dim, self.rng, self.device)
 
     def _real(self) -> Tensor:
         return self.sampler.sample(self.config.batch_size, self.rng) / self.sampler.scale
