@@ -56,7 +56,7 @@ PRESETS: dict[str, dict[str, Any]] = {
     # of 128) and rates falling to a tenth over the second half, found by a search
     # (BENCHMARKS.md): on seeds 0-4 every mode, ring-8 95.8-97.2% high-quality
     # (93.3-96.3% at batch 256, 128 units and 2e-3), grid-25 95.6-96.7% (90.2-92.8% at
-    # batch 256), 90% reached within 8 s (ring-8) and 23 s (grid-25) on one core.
+    # batch 256), 90% reached within 9 s (ring-8) and 23 s (grid-25) on one core.
     "ring-8": {
         "dataset": "ring-8",
         "g_hidden": 64,
