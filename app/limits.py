@@ -52,10 +52,19 @@ LIMITS: dict[str, Limit] = {
     ),
     "params_x_batch": Limit(
         "max_params_x_batch",
-        ("g_hidden", "d_hidden", "g_layers", "d_layers", "batch_size", "image_size"),
+        (
+            "g_hidden",
+            "d_hidden",
+            "dense_hidden",
+            "g_layers",
+            "d_layers",
+            "batch_size",
+            "image_size",
+        ),
     ),
     "checkpoint_bytes_per_second": Limit(
-        "max_checkpoint_bytes_per_second", ("checkpoint_every", "g_hidden", "d_hidden")
+        "max_checkpoint_bytes_per_second",
+        ("checkpoint_every", "g_hidden", "d_hidden", "dense_hidden"),
     ),
     "quality_per_second": Limit("max_quality_per_second", ("quality_every",)),
 }
@@ -98,12 +107,14 @@ def parameters(config: RunConfig, shape: tuple[int, ...]) -> tuple[int, int]:
         return g, d
     plan = dcgan_plan(shape, config.g_hidden, config.d_hidden)
     area, gc, dc = plan.start * plan.start, plan.g_channels, plan.d_channels
-    g = config.latent_dim * gc[0] * area + 2 * gc[0]  # projection and its batch norm
+    dense = config.dense_hidden  # a fully connected layer with its batch norm, or none
+    g = (config.latent_dim * dense + 2 * dense) if dense else 0
+    g += (dense or config.latent_dim) * gc[0] * area + 2 * gc[0]  # projection, batch norm
     g += sum(a * b * 16 + 2 * b for a, b in zip(gc[:-2], gc[1:-1], strict=True))
     g += gc[-2] * gc[-1] * 16
     d = dc[0] * dc[1] * 16
     d += sum(a * b * 16 + 2 * b for a, b in zip(dc[1:-1], dc[2:], strict=True))
-    d += dc[-1] * area
+    d += (dc[-1] * area * dense + 3 * dense) if dense else dc[-1] * area
     return g, d
 
 

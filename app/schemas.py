@@ -344,6 +344,7 @@ def check_limits(
         "batch_size": settings.max_batch_size,
         "g_hidden": settings.max_width,
         "d_hidden": settings.max_width,
+        "dense_hidden": settings.max_width,
         "g_layers": settings.max_depth,
         "d_layers": settings.max_depth,
     }

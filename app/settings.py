@@ -54,7 +54,9 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535)
     max_steps: int = Field(default=200_000, ge=1)
     max_batch_size: int = Field(default=1024, ge=1)
-    max_width: int = Field(default=1024, ge=4, description="Largest g_hidden / d_hidden accepted.")
+    max_width: int = Field(
+        default=1024, ge=4, description="Largest g_hidden / d_hidden / dense_hidden accepted."
+    )
     max_depth: int = Field(default=6, ge=1, description="Largest g_layers / d_layers accepted.")
     max_viewers: int = Field(default=100, ge=1, description="Websocket viewers per run.")
     history_points: int = Field(

@@ -149,6 +149,14 @@ class RunConfig(BaseModel):
         le=2048,
     )
     d_layers: int = _f("model", "Discriminator hidden layers (MLP).", default=2, ge=1, le=8)
+    dense_hidden: int = _f(
+        "model",
+        "DCGAN: units of a fully connected layer between z and G's first map and between"
+        " D's last map and its logit (0 = none, as in the DCGAN paper).",
+        default=0,
+        ge=0,
+        le=2048,
+    )
     d_activation: Activation = _f("model", "Discriminator hidden activation (MLP).", default="relu")
     # --- training ---
     loss: LossName = _f("training", "GAN objective.", default="non-saturating")
@@ -286,6 +294,7 @@ class RunConfig(BaseModel):
                 family=self.model,
                 hidden=self.g_hidden,
                 layers=self.g_layers,
+                dense=self.dense_hidden,
                 activation=self.g_activation,
                 output=self.g_output,
             ),
@@ -293,6 +302,7 @@ class RunConfig(BaseModel):
                 family=self.model,
                 hidden=self.d_hidden,
                 layers=self.d_layers,
+                dense=self.dense_hidden,
                 activation=self.d_activation,
                 output="linear",
             ),
@@ -330,6 +340,7 @@ class NetConfig:
     layers: int
     activation: str
     output: str
+    dense: int = 0  # DCGAN: units of the fully connected layer at z / at the logit
 
 
 @dataclass(frozen=True)

@@ -80,8 +80,13 @@ class DCGANGenerator(nn.Module):
         super().__init__()
         plan = dcgan_plan(sample_shape, cfg.hidden, cfg.hidden)
         chans = plan.g_channels
+        dense: list[nn.Module] = []
+        if cfg.dense:  # z -> (B, dense, 1, 1) before the projection (InfoGAN's MNIST G)
+            dense = [nn.Conv2d(latent_dim, cfg.dense, 1, bias=False), nn.BatchNorm2d(cfg.dense)]
+            dense.append(nn.ReLU(True))
         self.project = nn.Sequential(
-            nn.ConvTranspose2d(latent_dim, chans[0], plan.start, 1, 0, bias=False),
+            *dense,
+            nn.ConvTranspose2d(cfg.dense or latent_dim, chans[0], plan.start, 1, 0, bias=False),
             nn.BatchNorm2d(chans[0]),
             nn.ReLU(True),
         )  # (B, chans[0], start, start): 7x7 for 28x28, 2x2 for 8x8, 4x4 for 32 and 64
@@ -111,7 +116,12 @@ class DCGANDiscriminator(nn.Module):
         for c_in, c_out in zip(chans[1:-1], chans[2:], strict=True):
             layers += [nn.Conv2d(c_in, c_out, 4, 2, 1, bias=False), nn.BatchNorm2d(c_out)]
             layers += [nn.LeakyReLU(0.2, inplace=True)]  # each step halves the side
-        layers.append(nn.Conv2d(chans[-1], 1, plan.start, 1, 0, bias=False))  # (B, 1, 1, 1)
+        if cfg.dense:  # the last map -> (B, dense, 1, 1) -> logit (InfoGAN's MNIST D)
+            layers += [nn.Conv2d(chans[-1], cfg.dense, plan.start, 1, 0, bias=False)]
+            layers += [nn.BatchNorm2d(cfg.dense), nn.LeakyReLU(0.2, inplace=True)]
+            layers.append(nn.Conv2d(cfg.dense, 1, 1, 1, 0, bias=False))  # (B, 1, 1, 1)
+        else:
+            layers.append(nn.Conv2d(chans[-1], 1, plan.start, 1, 0, bias=False))  # (B, 1, 1, 1)
         self.net = nn.Sequential(*layers)
         self.apply(_dcgan_init)
 

@@ -20,7 +20,7 @@ from gan_core.trainer import Trainer
 
 @pytest.mark.parametrize("name", list(PRESETS))
 def test_parameter_counts_are_torchs_own(name: str) -> None:
-    for overrides in ({}, {"g_hidden": 48, "d_hidden": 24}):
+    for overrides in ({}, {"g_hidden": 48, "d_hidden": 24}, {"dense_hidden": 40}):
         config = preset_config(name, overrides)
         parts = config.parts()
         shape = limits.sample_shape(config)

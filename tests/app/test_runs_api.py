@@ -116,6 +116,7 @@ def test_validation_errors_name_the_field(client: TestClient) -> None:
         ("steps", 2_000_000, "max_steps"),
         ("batch_size", 2048, "max_batch_size"),
         ("g_hidden", 2048, "max_width"),
+        ("dense_hidden", 2048, "max_width"),
         ("d_layers", 7, "max_depth"),
     ],
 )

@@ -1,12 +1,11 @@
 """The image classifier and the image-set quality figures it gives, on the digits set."""
 
 import json
-import os
-import time
 from pathlib import Path
 
 import pytest
 import torch
+from real_mnist import TrainedClassifier, needs_real_mnist
 from test_data import write_set
 from torch import nn
 
@@ -23,8 +22,6 @@ from gan_core.classifier import (
 from gan_core.cli import main as cli_main
 from gan_core.config import DataConfig
 from gan_core.data import ImageSampler, Sampler, make_sampler
-
-SHARED_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
 
 CPU = torch.device("cpu")
 
@@ -132,23 +129,16 @@ def test_training_leaves_the_global_rng_alone(digits: Sampler) -> None:
     assert torch.equal(torch.rand(3), expected)
 
 
-@pytest.mark.skipif(
-    not (SHARED_DATA / "MNIST" / "raw").is_dir(), reason="no real MNIST files in ../shared/data"
-)
+@needs_real_mnist
 def test_the_mnist_classifier_reaches_99_percent_and_real_images_score_9_7(
-    tmp_path: Path,
+    mnist_classifier: TrainedClassifier,
 ) -> None:
-    mnist = make_sampler(DataConfig("mnist", data_dir=str(SHARED_DATA)))
-    torch.set_num_threads(os.cpu_count() or 1)  # as `ganwatch classifier` trains it
-    start = time.monotonic()
-    model = load_or_train_classifier(mnist, tmp_path, CPU)
-    seconds = time.monotonic() - start
-    assert cached_accuracy(mnist, tmp_path) is not None
-    assert cached_accuracy(mnist, tmp_path) >= 0.99
-    figures = real_figures(model, mnist)
+    assert cached_accuracy(mnist_classifier.sampler, mnist_classifier.cache_dir) is not None
+    assert cached_accuracy(mnist_classifier.sampler, mnist_classifier.cache_dir) >= 0.99
+    figures = real_figures(mnist_classifier.model, mnist_classifier.sampler)
     assert figures["real_score"] >= 9.7
     assert figures["real_frechet"] < 2.0
-    assert seconds < 240
+    assert mnist_classifier.seconds < 240
 
 
 def test_the_classifier_command_prints_one_json_line_and_caches(

@@ -35,11 +35,12 @@ def test_selu_output_is_bounded_below() -> None:
     assert out.min() >= -1.7582 and out.min() < -1.0
 
 
+@pytest.mark.parametrize("dense", [0, 24])
 @pytest.mark.parametrize(("channels", "size"), [(1, 8), (1, 28), (3, 32), (1, 32), (3, 64)])
-def test_dcgan_pair_shapes(channels: int, size: int) -> None:
+def test_dcgan_pair_shapes(channels: int, size: int, dense: int) -> None:
     shape = (channels, size, size)
-    g = build_generator(net("dcgan", hidden=8), 16, shape)
-    d = build_discriminator(net("dcgan", hidden=8), shape)
+    g = build_generator(net("dcgan", hidden=8, dense=dense), 16, shape)
+    d = build_discriminator(net("dcgan", hidden=8, dense=dense), shape)
     x = g(torch.randn(4, 16))
     assert x.shape == (4, *shape) and x.abs().max() <= 1 and d(x).shape == (4,)
 
@@ -47,3 +48,16 @@ def test_dcgan_pair_shapes(channels: int, size: int) -> None:
 def test_dcgan_refuses_other_sizes() -> None:
     with pytest.raises(ValueError, match="H = W in"):
         build_generator(net("dcgan"), 16, (1, 48, 48))
+
+
+def test_the_dense_layer_sits_between_z_and_gs_first_map_and_before_ds_logit() -> None:
+    shape = (1, 28, 28)
+    plain = build_generator(net("dcgan", hidden=8), 16, shape)
+    dense = build_generator(net("dcgan", hidden=8, dense=24), 16, shape)
+    # z -> 24 units (+ batch norm), and the 7x7 projection now starts from 24, not 16
+    extra = 16 * 24 + 2 * 24 + (24 - 16) * 32 * 7 * 7
+    assert count_parameters(dense) - count_parameters(plain) == extra
+    d = build_discriminator(net("dcgan", hidden=8, dense=24), shape)
+    d_plain = build_discriminator(net("dcgan", hidden=8), shape)
+    # the last 16-channel 7x7 map -> 24 units (+ batch norm) -> the logit
+    assert count_parameters(d) - count_parameters(d_plain) == 16 * 49 * 23 + 2 * 24 + 24
