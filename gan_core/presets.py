@@ -37,6 +37,10 @@ _DCGAN: dict[str, Any] = {
     "quality_every": 1000,
 }
 
+# The 28x28 sets' networks (BENCHMARKS.md 13): InfoGAN's MNIST shape, a dense layer at z
+# and at D's logit (128 units do as well as its 1 024 at a third of the cost), D width 64.
+_DENSE: dict[str, Any] = {"d_hidden": 64, "dense_hidden": 128, "steps": 3000, "quality_every": 500}
+
 # The mixture benchmarks' recipe, found by a search (BENCHMARKS.md): larger batches
 # (ring-8 512, grid-25 1024), Adam 3e-3 (0.0 / 0.9), 64-unit nets (2-2.5x the steps a
 # second of 128) and rates falling to a tenth over the second half. On seeds 0-4 every
@@ -76,20 +80,9 @@ PRESETS: dict[str, dict[str, Any]] = {
         "samples_every": 100,
         "quality_every": 500,
     },
-    # InfoGAN's MNIST shape (BENCHMARKS.md 13): a 128-unit dense layer at z and at D's
-    # logit, D width 64, Adam 2e-3, EMA 0.99. On 2 cores seeds 0-4 pass 8.5 by step 1 500
+    # Adam 2e-3, EMA 0.99 (BENCHMARKS.md 13): on 2 cores seeds 0-4 pass 8.5 by step 1 500
     # (~2 min) and end at 8.73-8.93 with all 10 classes in ~250 s (plain DCGAN: 7.1-7.6).
-    "mnist": {
-        "dataset": "mnist",
-        **_DCGAN,
-        "d_hidden": 64,
-        "dense_hidden": 128,
-        "lr_g": 2e-3,
-        "lr_d": 2e-3,
-        "ema": 0.99,
-        "steps": 3000,
-        "quality_every": 500,
-    },
+    "mnist": {"dataset": "mnist", **_DCGAN, **_DENSE, "lr_g": 2e-3, "lr_d": 2e-3, "ema": 0.99},
     # Goodfellow's saturating minimax with SGD + momentum collapses ring-8
     # (1/8 modes, alert by step 1 000 on seeds 0-2: BENCHMARKS.md).
     "collapse-demo": {
@@ -123,11 +116,12 @@ PRESETS: dict[str, dict[str, Any]] = {
         "steps": 5000,
     },
     "spiral-2d": {"dataset": "spiral-2d", "steps": 6000},
-    # The mnist recipe (BENCHMARKS.md 13): score 5.59 at step 5 000 where 2e-4 without EMA
-    # reaches 5.22 (Fashion-MNIST's real test images: 7.88), Frechet 16.5 against 23.8.
+    # The mnist networks at Adam 1e-3 (BENCHMARKS.md 13): seeds 0-4 end at 6.86-7.08 of
+    # 7.88 for real images (2e-3: 6.79 on seed 0; plain DCGAN: 5.59 at 5 000 steps).
     "fashion-mnist": {
         "dataset": "fashion-mnist",
         **_DCGAN,
+        **_DENSE,
         "lr_g": 1e-3,
         "lr_d": 1e-3,
         "ema": 0.99,
