@@ -149,6 +149,7 @@ class RunConfig(BaseModel):
         le=2048,
     )
     d_layers: int = _f("model", "Discriminator hidden layers (MLP).", default=2, ge=1, le=8)
+    d_activation: Activation = _f("model", "Discriminator hidden activation (MLP).", default="relu")
     dense_hidden: int = _f(
         "model",
         "DCGAN: units of a fully connected layer between z and G's first map and between"
@@ -157,7 +158,6 @@ class RunConfig(BaseModel):
         ge=0,
         le=2048,
     )
-    d_activation: Activation = _f("model", "Discriminator hidden activation (MLP).", default="relu")
     # --- training ---
     loss: LossName = _f("training", "GAN objective.", default="non-saturating")
     r1_gamma: float = _f(

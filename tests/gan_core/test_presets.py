@@ -89,16 +89,15 @@ def test_the_lecture_exercise_freeze_g_and_d_wins_release_it_and_g_recovers() ->
 
 @needs_real_mnist
 def test_mnist_draws_digits_the_classifier_is_sure_of(mnist_classifier: TrainedClassifier) -> None:
-    """A third of the preset on 2 threads (~80 s): seeds 0-4 score 8.35-8.84 at step 1 000
-    with all 10 classes (8.73-8.93 at the preset's 3 000, real test images 9.77)."""
-    config = preset_config(
-        "mnist", {"data_dir": str(SHARED_DATA), "steps": 1000, "quality_every": 1000}
-    )
+    """The preset's first 500 steps on 2 threads (~45 s): seeds 0-4 score 7.33-8.18 there
+    with all 10 classes (the DCGAN without dense layers: 6.83 at step 1 000; the whole
+    preset ends at 8.73-8.93, real test images 9.77)."""
+    config = preset_config("mnist", {"data_dir": str(SHARED_DATA), "steps": 500})
     torch.set_num_threads(2)
     try:
         events = list(Trainer(config, cache_dir=mnist_classifier.cache_dir).events())
     finally:
         torch.set_num_threads(1)
     quality = [e for e in events if isinstance(e, QualityEvent)][-1]
-    assert quality.step == 1000 and quality.classes_covered == 10
-    assert quality.score is not None and quality.score >= 8.0
+    assert quality.step == 500 and quality.classes_covered == 10
+    assert quality.score is not None and quality.score >= 7.0
