@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from real_mnist import SHARED_DATA, needs_real_mnist
 
 from gan_core.catalog import IDX_FILES, dataset_catalog
 from gan_core.config import BUILTIN_DATASETS, DataConfig
@@ -18,7 +19,6 @@ from gan_core.data import (
 )
 
 TOY = ["gaussian-1d", "line-2d", "blobs-2d", "ring-8", "grid-25", "spiral-2d"]
-REAL_MNIST = Path(__file__).resolve().parents[3] / "shared" / "data" / "MNIST" / "raw"
 
 
 def draw(cfg: DataConfig, n: int = 2000) -> torch.Tensor:
@@ -211,9 +211,9 @@ def test_catalog_lists_every_dataset_and_whether_its_files_are_present(tmp_path:
     assert after["mnist"]["available"] and not after["fashion-mnist"]["available"]
 
 
-@pytest.mark.skipif(not REAL_MNIST.is_dir(), reason="no shared copy of the MNIST files")
+@needs_real_mnist
 def test_real_mnist_files_load(tmp_path: Path) -> None:
-    shutil.copytree(REAL_MNIST, tmp_path / "MNIST" / "raw")
+    shutil.copytree(SHARED_DATA / "MNIST" / "raw", tmp_path / "MNIST" / "raw")
     sampler = make_sampler(DataConfig("mnist", data_dir=str(tmp_path)))
     images, labels = sampler.labelled()
     assert images.shape == (60000, 1, 28, 28)
