@@ -153,7 +153,8 @@ def run_train(args: argparse.Namespace) -> int:
 
     from gan_core.checkpoint import load_checkpoint, save_checkpoint
     from gan_core.data import DatasetMissing
-    from gan_core.trainer import Trainer, torch_threads
+    from gan_core.devices import torch_threads
+    from gan_core.trainer import Trainer
 
     try:
         config = build_config(args)

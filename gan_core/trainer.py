@@ -13,7 +13,6 @@ Which steps report metrics and samples is :class:`gan_core.cadence.Cadence`'s: s
 from __future__ import annotations
 
 import copy
-import math
 import queue
 import time
 from collections.abc import Iterator
@@ -25,16 +24,15 @@ import torch
 from torch import Tensor
 
 from gan_core.cadence import Cadence
-from gan_core.config import IMAGE_DATASETS, MIXTURE_DATASETS, RunConfig
+from gan_core.config import MIXTURE_DATASETS, RunConfig
 from gan_core.controls import Controls, make_optimizer
 from gan_core.data import make_sampler
+from gan_core.devices import pick_device
 from gan_core.diagnose import Diagnostics
 from gan_core.events import (
-    METRIC_FIELDS,
     AlertEvent,
     Command,
     Event,
-    MetricsEvent,
     Phase,
     QualityEvent,
     ReferenceEvent,
@@ -44,27 +42,12 @@ from gan_core.events import (
 from gan_core.liveview import LiveView
 from gan_core.models import build_pair, sample_latent
 from gan_core.snapshots import Snapshots
-from gan_core.steps import DStats, GStats, Nets, d_step, ema_update, g_step
+from gan_core.step_metrics import StepMetrics, divergence
+from gan_core.steps import Nets, d_step, ema_update, g_step
 
 CHECKPOINT_VERSION = 1
 HEATMAP_EVERY = 3  # points frames carry D's map on every third frame (every frame when stepping)
 MAX_MANUAL_STEPS = 1000
-
-
-def pick_device(name: str) -> torch.device:
-    """``auto`` means CUDA when present, else CPU."""
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if name == "cuda" and not torch.cuda.is_available():
-        raise RuntimeError("device 'cuda' was asked for but CUDA is not available here")
-    return torch.device(name)
-
-
-def torch_threads(config: RunConfig, cores: int) -> int:
-    """CPU threads for torch: small MLPs lose time to thread hand-offs (and spin badly on a
-    busy machine), so they take one; convolutions take the ``cores`` they are given."""
-    convolutional = config.model == "dcgan" or config.dataset in IMAGE_DATASETS
-    return max(1, cores) if convolutional else 1
 
 
 class Trainer:
@@ -108,8 +91,7 @@ class Trainer:
         self._inbox: queue.SimpleQueue[Command] = queue.SimpleQueue()
         self._stop_reason: str | None = None
         self._failure: str | None = None  # why the run diverged, once it has
-        self._pending: list[Tensor] = []  # one (6,) tensor of METRIC_FIELDS per step
-        self._pending_steps: list[int] = []
+        self.metrics = StepMetrics(time.perf_counter())
         self.snapshots = Snapshots(config, self.sampler, self.device, cache_dir)
         n = config.n_samples
         self.view = (
@@ -131,8 +113,6 @@ class Trainer:
         self._frames = 0  # points frames so far (every HEATMAP_EVERY-th carries the map)
         self._frame_step = -1  # step of the latest samples event
         self._reference_due = False
-        self._started = self._window_start = time.perf_counter()
-        self._window_step = 0
         if checkpoint is not None:
             self.load_state_dict(checkpoint)
         if start_paused:
@@ -154,7 +134,7 @@ class Trainer:
         while not self._inbox.empty():
             command = self._inbox.get()
             if command.name == "pause":
-                if self._pending:  # a paused run has reported every step it trained
+                if self.metrics:  # a paused run has reported every step it trained
                     yield from self._report()
                     if self._failure is not None:
                         return
@@ -192,8 +172,8 @@ class Trainer:
             if self.step >= self.config.steps:
                 break
             self.manual_step(network)
-        if self._pending:
-            yield self._flush_metrics()
+        if self.metrics:
+            yield self.metrics.flush(self.step, self.lrs, time.perf_counter())
         yield self._samples(phase=network, with_map=True)
 
     @property
@@ -226,7 +206,8 @@ class Trainer:
         g = g_step(self.nets, loss, fake)
         if self.g_ema is not None:
             ema_update(self.g_ema, self.nets.g, self.config.ema)
-        self._record(d, g)
+        self.step += 1
+        self.metrics.record(self.step, d, g)
 
     def manual_step(self, network: Phase) -> None:
         """One D update (``d``), one G update (``g``) or one iteration (``both``).
@@ -257,49 +238,18 @@ class Trainer:
             g = g_step(nets, loss, fake)
             if self.g_ema is not None:
                 ema_update(self.g_ema, nets.g, self.config.ema)
-        self._record(d, g)
-
-    def _record(self, d: DStats, g: GStats) -> None:
         self.step += 1
-        self._pending.append(torch.stack([d.loss, g.loss, d.d_real, d.d_fake, g.grad, d.grad]))
-        self._pending_steps.append(self.step)
-
-    def _flush_metrics(self) -> MetricsEvent:
-        # The only host sync of the training loop: one read-back per metrics frame.
-        loss_d, loss_g, d_real, d_fake, grad_g, grad_d = (
-            torch.stack(self._pending).float().T.cpu().tolist()  # (6, steps)
-        )
-        now = time.perf_counter()
-        rate = (self.step - self._window_step) / max(now - self._window_start, 1e-9)
-        self._window_start, self._window_step = now, self.step
-        lr_g, lr_d = self.lrs
-        event = MetricsEvent(
-            step=self.step,
-            steps=self._pending_steps,
-            loss_d=loss_d,
-            loss_g=loss_g,
-            d_real=d_real,
-            d_fake=d_fake,
-            grad_g=grad_g,
-            grad_d=grad_d,
-            lr_g=lr_g,
-            lr_d=lr_d,
-            time=round(now - self._started, 4),
-            wall=time.time(),
-            steps_per_second=round(rate, 2),
-        )
-        self._pending, self._pending_steps = [], []
-        return event
+        self.metrics.record(self.step, d, g)
 
     def _report(self) -> Iterator[Event]:
         """The steps gathered so far as a metrics event, then its alerts; a divergence
         sets ``_failure`` (the caller ends the run)."""
-        metrics = self._flush_metrics()
+        metrics = self.metrics.flush(self.step, self.lrs, time.perf_counter())
         yield metrics
         alerts = self.diagnostics.on_metrics(metrics)
         yield from alerts
         if any(a.kind == "divergence" for a in alerts):
-            self._failure = self._divergence(metrics)
+            self._failure = divergence(metrics)
 
     def _quality(self) -> tuple[QualityEvent, list[AlertEvent]]:
         event, spread = self.snapshots.quality(self.step, self.eval_generator)
@@ -334,10 +284,9 @@ class Trainer:
         yield StatusEvent(status="running", step=self.step, config=cfg.model_dump())
         yield self._reference()
         yield self._samples(with_map=True)
-        self._started = self._window_start = time.perf_counter()
-        self._window_step = self.step
-        cadence = Cadence(cfg, clocked_samples=self.view is not None, start=self._started)
-        paced_at = self._started
+        self.metrics.start(self.step, time.perf_counter())
+        cadence = Cadence(cfg, clocked_samples=self.view is not None, start=self.metrics.started)
+        paced_at = self.metrics.started
         last_quality = -1
         while self.step < cfg.steps:
             yield from self._commands()
@@ -367,8 +316,8 @@ class Trainer:
                 last_quality = step
                 yield quality
                 yield from alerts
-        if self._pending:
-            yield self._flush_metrics()
+        if self.metrics:
+            yield self.metrics.flush(self.step, self.lrs, time.perf_counter())
         if self._frame_step != self.step:
             yield self._samples(with_map=True)
         if last_quality != self.step:
@@ -379,14 +328,6 @@ class Trainer:
             yield StatusEvent(status="stopped", step=self.step, reason=self._stop_reason)
         else:
             yield StatusEvent(status="completed", step=self.step)
-
-    @staticmethod
-    def _divergence(metrics: MetricsEvent) -> str:
-        for name in METRIC_FIELDS:
-            for step, value in zip(metrics.steps, getattr(metrics, name), strict=True):
-                if not math.isfinite(value):
-                    return f"diverged: {name} became {value} at step {step}"
-        return "diverged"
 
     # --- checkpoints ---
     def state_dict(self) -> dict[str, Any]:

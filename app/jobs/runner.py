@@ -23,9 +23,10 @@ from app import checkpoints
 from app.jobs.base import FINAL_STATUSES, Job, checkpoint_frame, failed_frame
 from gan_core.checkpoint import load_checkpoint
 from gan_core.config import RunConfig
+from gan_core.devices import torch_threads
 from gan_core.events import METRIC_FIELDS, Command, MetricsEvent, StatusEvent, encode, frame_of
 from gan_core.pointsets import from_npy
-from gan_core.trainer import Trainer, torch_threads
+from gan_core.trainer import Trainer
 
 log = logging.getLogger(__name__)
 
