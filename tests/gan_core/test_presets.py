@@ -1,8 +1,10 @@
 """Presets converge with their defaults: short versions of the full runs in bench/presets.py."""
 
+import pytest
 import torch
 from real_mnist import SHARED_DATA, TrainedClassifier, needs_real_mnist
 
+from gan_core.classifier import real_figures
 from gan_core.events import AlertEvent, Command, MetricsEvent, QualityEvent
 from gan_core.presets import preset_config
 from gan_core.trainer import Trainer
@@ -101,3 +103,6 @@ def test_mnist_draws_digits_the_classifier_is_sure_of(mnist_classifier: TrainedC
     quality = [e for e in events if isinstance(e, QualityEvent)][-1]
     assert quality.step == 500 and quality.classes_covered == 10
     assert quality.score is not None and quality.score >= 7.0
+    # Shown beside it: the real test split's own score, as `ganwatch classifier` prints it.
+    real = real_figures(mnist_classifier.model, mnist_classifier.sampler)["real_score"]
+    assert quality.real_score == pytest.approx(real) and real >= 9.7
