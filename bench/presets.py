@@ -4,9 +4,9 @@ Runs each preset with its defaults on several seeds (5 by default) and prints, p
 the final figures, steps/s, and when it first met its goal: all modes with >= 90%
 high-quality samples (ring-8, grid-25, blobs-2d), mean and std within 10% (gaussian-1d),
 the mode-collapse alert (collapse-demo), every class with a score of at least IMAGE_GOAL
-of the real images' (mnist, fashion-mnist). Quality is checked every 250 steps, image
-sets at their preset's checks (their files in --data-dir, the classifier cached in
---cache-dir).
+of the real images' (mnist, fashion-mnist; their score at every check follows). Quality
+is checked every 250 steps, image sets at their preset's checks (their files in
+--data-dir, the classifier cached in --cache-dir).
 
     python -m bench.presets [--presets ring-8 grid-25] [--seeds 0 1 2 3 4]
     python -m bench.presets --presets mnist --threads 2 --data-dir ../shared/data
@@ -45,6 +45,7 @@ class Result:
     seconds: float
     goal_step: int | None
     goal_seconds: float | None
+    scores: list[tuple[int, float]]  # image sets: (step, score) at each check
 
 
 def goal_met(preset: str, q: QualityEvent, alerts: list[AlertEvent]) -> bool:
@@ -74,16 +75,20 @@ def run(preset: str, seed: int, steps: int | None, data_dir: str, cache_dir: Pat
     alerts: list[AlertEvent] = []
     final: QualityEvent | None = None
     goal: tuple[int, float] | None = None
+    scores: list[tuple[int, float]] = []
     for event in trainer.events():
         if isinstance(event, AlertEvent):
             alerts.append(event)
         elif isinstance(event, QualityEvent):
             final = event
+            if event.score is not None:
+                scores.append((event.step, event.score))
             if goal is None and goal_met(preset, event, alerts):
                 goal = (event.step, time.perf_counter() - start)
     assert final is not None
     seconds = time.perf_counter() - start
-    return Result(preset, seed, final, seconds, *(goal or (None, None)))
+    goal_step, goal_seconds = goal if goal is not None else (None, None)
+    return Result(preset, seed, final, seconds, goal_step, goal_seconds, scores)
 
 
 def describe(r: Result) -> str:
@@ -108,7 +113,10 @@ def describe(r: Result) -> str:
     )
     rate = q.step / r.seconds
     timing = f"{rate:6.0f} steps/s  {r.seconds:6.1f} s"
-    return f"  {r.preset:13s} seed {r.seed}  {figures}  {timing}  {goal}"
+    line = f"  {r.preset:13s} seed {r.seed}  {figures}  {timing}  {goal}"
+    if r.scores:
+        line += "\n    score by step: " + "  ".join(f"{step} {s:.2f}" for step, s in r.scores)
+    return line
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -124,11 +132,11 @@ def main(argv: list[str] | None = None) -> None:
     print(f"bench presets: threads={args.threads} seeds={args.seeds}")
     with tempfile.TemporaryDirectory() as temp:
         cache = args.cache_dir or Path(temp)
-        results = [
-            run(p, s, args.steps, args.data_dir, cache) for p in args.presets for s in args.seeds
-        ]
-    for r in results:
-        print(describe(r))
+        results = []
+        for preset in args.presets:
+            for seed in args.seeds:  # each as it ends: a preset's seeds can take minutes
+                results.append(run(preset, seed, args.steps, args.data_dir, cache))
+                print(describe(results[-1]), flush=True)
     for i, name in enumerate(("ring-8", "grid-25")):
         ours = [r.final for r in results if r.preset == name]
         if not ours:
