@@ -46,9 +46,9 @@ def timed(fn: object, n: int = 5) -> float:
     return statistics.median(samples)
 
 
-USABLE = (
-    "document.getElementById('status').textContent !== 'connecting' && "
-    "Number(document.getElementById('step').textContent) > 0"
+USABLE = (  # null-safe: polling can start before the page's body is parsed
+    "(document.getElementById('status')?.textContent ?? 'connecting') !== 'connecting' && "
+    "Number(document.getElementById('step')?.textContent) > 0"
 )
 LOSS_DRAWN = "document.getElementById('loss-plot').uplot?.data[0].length > 0"
 ALL_DRAWN = (
