@@ -39,9 +39,10 @@ class StepMetrics:
         self._values.append(torch.stack([d.loss, g.loss, d.d_real, d.d_fake, g.grad, d.grad]))
         self._steps.append(step)
 
-    def flush(self, step: int, lrs: tuple[float, float], now: float) -> MetricsEvent:
-        """The gathered steps as one metrics event at ``now`` (perf_counter seconds); the
-        training loop's only host sync."""
+    def flush(self, lrs: tuple[float, float], now: float) -> MetricsEvent:
+        """The gathered steps (at least one) as one metrics event at ``now`` (perf_counter
+        seconds), at the last step recorded; the training loop's only host sync."""
+        step = self._steps[-1]
         loss_d, loss_g, d_real, d_fake, grad_g, grad_d = (
             torch.stack(self._values).float().T.cpu().tolist()  # (6, steps)
         )

@@ -33,6 +33,7 @@ from gan_core.events import (
     AlertEvent,
     Command,
     Event,
+    MetricsEvent,
     Phase,
     QualityEvent,
     ReferenceEvent,
@@ -43,7 +44,7 @@ from gan_core.liveview import LiveView
 from gan_core.models import build_pair, sample_latent
 from gan_core.snapshots import Snapshots
 from gan_core.step_metrics import StepMetrics, divergence
-from gan_core.steps import Nets, d_step, ema_update, g_step
+from gan_core.steps import DStats, GStats, Nets, d_step, ema_update, g_step
 
 CHECKPOINT_VERSION = 1
 HEATMAP_EVERY = 3  # points frames carry D's map on every third frame (every frame when stepping)
@@ -173,7 +174,7 @@ class Trainer:
                 break
             self.manual_step(network)
         if self.metrics:
-            yield self.metrics.flush(self.step, self.lrs, time.perf_counter())
+            yield self._flush_metrics()
         yield self._samples(phase=network, with_map=True)
 
     @property
@@ -206,8 +207,7 @@ class Trainer:
         g = g_step(self.nets, loss, fake)
         if self.g_ema is not None:
             ema_update(self.g_ema, self.nets.g, self.config.ema)
-        self.step += 1
-        self.metrics.record(self.step, d, g)
+        self._record(d, g)
 
     def manual_step(self, network: Phase) -> None:
         """One D update (``d``), one G update (``g``) or one iteration (``both``).
@@ -238,13 +238,19 @@ class Trainer:
             g = g_step(nets, loss, fake)
             if self.g_ema is not None:
                 ema_update(self.g_ema, nets.g, self.config.ema)
+        self._record(d, g)
+
+    def _record(self, d: DStats, g: GStats) -> None:
         self.step += 1
         self.metrics.record(self.step, d, g)
+
+    def _flush_metrics(self) -> MetricsEvent:
+        return self.metrics.flush(self.lrs, time.perf_counter())
 
     def _report(self) -> Iterator[Event]:
         """The steps gathered so far as a metrics event, then its alerts; a divergence
         sets ``_failure`` (the caller ends the run)."""
-        metrics = self.metrics.flush(self.step, self.lrs, time.perf_counter())
+        metrics = self._flush_metrics()
         yield metrics
         alerts = self.diagnostics.on_metrics(metrics)
         yield from alerts
@@ -317,7 +323,7 @@ class Trainer:
                 yield quality
                 yield from alerts
         if self.metrics:
-            yield self.metrics.flush(self.step, self.lrs, time.perf_counter())
+            yield self._flush_metrics()
         if self._frame_step != self.step:
             yield self._samples(with_map=True)
         if last_quality != self.step:
