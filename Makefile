@@ -26,4 +26,4 @@ bench: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy gan_core app
+	$(BIN)/mypy gan_core app bench

@@ -65,8 +65,7 @@ async def one_run(url: str, ws_url: str, steps: int) -> Round:
 
 
 def measure(executor: str, rounds: int, steps: int, settle: float) -> list[Round]:
-    settings = {"executor": executor, "max_concurrent_runs": "1"}
-    with running_server(**settings) as server:
+    with running_server(executor=executor, max_concurrent_runs="1") as server:
         results = []
         for _ in range(rounds):
             time.sleep(settle)  # a warm worker (a prestarted Ray worker) imports torch meanwhile
@@ -94,8 +93,8 @@ def main(argv: list[str] | None = None) -> None:
         )
     for name, got in results.items():
         if len(got) > 1:
-            warm = statistics.median(r.launch for r in got[1:])
-            print(f"ratio {name} launch cold/warm = {got[0].launch / warm:.1f}x")
+            warm_launch = statistics.median(r.launch for r in got[1:])
+            print(f"ratio {name} launch cold/warm = {got[0].launch / warm_launch:.1f}x")
     if {"local", "ray"} <= results.keys():
         rate = {name: statistics.median(r.rate for r in got) for name, got in results.items()}
         print(f"ratio ray/local steps/s = {rate['ray'] / rate['local']:.2f}x")

@@ -91,8 +91,8 @@ def main(argv: list[str] | None = None) -> None:
                 latencies[name] += lats
     base = args.steps / statistics.median(times.pop("headless"))
     print(f"  headless        {base:8.1f} steps/s (median of {args.rounds})")
-    for name, seconds in times.items():
-        rate = args.steps / statistics.median(seconds)
+    for name, rounds in times.items():
+        rate = args.steps / statistics.median(rounds)
         print(
             f"  server, {int(name):2d} viewers {rate:7.1f} steps/s   "
             f"ratio server/headless = {rate / base:.2f}x"
