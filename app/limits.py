@@ -104,7 +104,7 @@ def parameters(config: RunConfig, shape: tuple[int, ...]) -> tuple[int, int]:
             dim *= n
         g = _mlp_parameters(config.latent_dim, config.g_hidden, config.g_layers, dim)
         d = _mlp_parameters(dim, config.d_hidden, config.d_layers, 1)
-        return g, d
+        return g, d + _code_head(config, config.d_hidden)
     plan = dcgan_plan(shape, config.g_hidden, config.d_hidden)
     area, gc, dc = plan.start * plan.start, plan.g_channels, plan.d_channels
     dense = config.dense_hidden  # a fully connected layer with its batch norm, or none
@@ -115,7 +115,13 @@ def parameters(config: RunConfig, shape: tuple[int, ...]) -> tuple[int, int]:
     d = dc[0] * dc[1] * 16
     d += sum(a * b * 16 + 2 * b for a, b in zip(dc[1:-1], dc[2:], strict=True))
     d += (dc[-1] * area * dense + 3 * dense) if dense else dc[-1] * area
-    return g, d
+    return g, d + _code_head(config, dense or dc[-1] * area)
+
+
+def _code_head(config: RunConfig, inputs: int) -> int:
+    """D's head for the latent code: one layer (with biases) beside its logit's."""
+    classes = config.latent_classes
+    return (inputs + 1) * classes
 
 
 def frame_bytes(config: RunConfig, shape: tuple[int, ...]) -> int:

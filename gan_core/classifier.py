@@ -202,8 +202,7 @@ def image_quality(classifier: nn.Module, fake: Tensor, real: Tensor) -> ImageQua
 
     ``fake`` (N, C, H, W) and ``real`` (M, C, H, W) are in [-1, 1]; see the module docstring.
     """
-    if not isinstance(classifier, ImageClassifier):
-        raise TypeError("image_quality needs the classifier from load_or_train_classifier")
+    classifier = _checked(classifier)
     device = next(classifier.parameters()).device
     fake, real = fake.to(device, torch.float32), real.to(device, torch.float32)
     if not torch.isfinite(fake).all():
@@ -216,14 +215,33 @@ def image_quality(classifier: nn.Module, fake: Tensor, real: Tensor) -> ImageQua
     n_classes = p.shape[1]
     coverage = torch.bincount(top, minlength=n_classes).double() / p.shape[0]
     confident = torch.bincount(top[top_p >= CONFIDENT], minlength=n_classes).double() / p.shape[0]
-    log_marginal = p.mean(0).clamp(min=1e-30).log()  # (C,)
-    kl = (p * (log_p - log_marginal)).sum(dim=1).mean()
     return ImageQuality(
         class_coverage=[float(c) for c in coverage],
         classes_covered=int((confident >= COVERED_FRACTION).sum()),
-        score=float(kl.exp()),
+        score=_score(log_p),
         frechet=frechet_distance(feats_fake, _features(classifier, real)),
     )
+
+
+@torch.no_grad()
+def class_score(classifier: nn.Module, images: Tensor) -> float:
+    """The inception-style score of ``images`` (N, C, H, W) alone, without a Frechet distance."""
+    classifier = _checked(classifier)
+    images = images.to(next(classifier.parameters()).device, torch.float32)
+    return _score(F.log_softmax(classifier.head(_features(classifier, images)).double(), dim=1))
+
+
+def _checked(classifier: nn.Module) -> ImageClassifier:
+    if not isinstance(classifier, ImageClassifier):
+        raise TypeError("image quality needs the classifier from load_or_train_classifier")
+    return classifier
+
+
+def _score(log_p: Tensor) -> float:
+    """exp(E_x KL(p(y|x) || p(y))) of log-probabilities (N, C)."""
+    p = log_p.exp()
+    log_marginal = p.mean(0).clamp(min=1e-30).log()  # (C,)
+    return float((p * (log_p - log_marginal)).sum(dim=1).mean().exp())
 
 
 def _features(classifier: ImageClassifier, images: Tensor) -> Tensor:
@@ -231,16 +249,21 @@ def _features(classifier: ImageClassifier, images: Tensor) -> Tensor:
     return torch.cat([classifier.features(chunk) for chunk in images.split(1000)])
 
 
+def held_out_images(sampler: Sampler, n: int = REAL_SCORE_IMAGES) -> Tensor:
+    """The real images a set's own score is taken over: the first ``n`` of its test split,
+    or of its training images when it has no test split."""
+    test = sampler.test_split()
+    return (test[0] if test is not None else sampler.labelled()[0])[:n]
+
+
 def real_figures(
     classifier: ImageClassifier, sampler: Sampler, n: int = REAL_SCORE_IMAGES
 ) -> dict[str, float]:
     """The real data's own figures, the ceiling a generator is measured against: the score
-    of ``n`` held-out test images (training images if the set has no test split) and their
-    Frechet distance to ``n`` training images."""
+    of ``n`` held-out images (:func:`held_out_images`) and their Frechet distance to ``n``
+    training images."""
     images, _ = sampler.labelled()
-    test = sampler.test_split()
-    held_out = (test[0] if test is not None else images)[:n]
     gen = torch.Generator().manual_seed(0)
     train = images[torch.randperm(images.shape[0], generator=gen)[:n]]
-    quality = image_quality(classifier, held_out, train)
+    quality = image_quality(classifier, held_out_images(sampler, n), train)
     return {"real_score": quality.score, "real_frechet": quality.frechet}

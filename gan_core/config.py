@@ -133,6 +133,15 @@ class RunConfig(BaseModel):
     )
     latent_dim: int = _f("model", "Size of the noise vector z.", default=2, ge=1, le=512)
     prior: Prior = _f("model", "Distribution of z.", default="normal")
+    latent_classes: int = _f(
+        "model",
+        "InfoGAN's categorical code: z's first N entries are a one-hot code of N categories,"
+        " and D learns to tell the code back from G(z), so G keeps the categories apart"
+        " (0 = none; fewer than latent_dim).",
+        default=0,
+        ge=0,
+        le=64,
+    )
     g_hidden: int = _f(
         "model", "Generator width (MLP units, or DCGAN base channels).", default=128, ge=4, le=2048
     )
@@ -258,6 +267,14 @@ class RunConfig(BaseModel):
             raise ValueError(f"dataset_params: {self.dataset!r} takes none (they are a plugin's)")
         return self
 
+    @model_validator(mode="after")
+    def _code_fits(self) -> RunConfig:
+        if self.latent_classes and self.latent_classes >= self.latent_dim:
+            raise ValueError("latent_classes: the code needs fewer entries than latent_dim")
+        if self.latent_classes and self.model not in BUILTIN_MODELS:
+            raise ValueError("latent_classes: only the built-in models (mlp, dcgan) read a code")
+        return self
+
     @field_validator("data_dir")
     @classmethod
     def _empty_dir_is_none(cls, v: str | None) -> str | None:
@@ -305,6 +322,7 @@ class RunConfig(BaseModel):
                 dense=self.dense_hidden,
                 activation=self.d_activation,
                 output="linear",
+                codes=self.latent_classes,
             ),
             loss=LossConfig(
                 name=self.loss,
@@ -341,6 +359,7 @@ class NetConfig:
     activation: str
     output: str
     dense: int = 0  # DCGAN: units of the fully connected layer at z / at the logit
+    codes: int = 0  # D: categories of the latent code its second head reads back (InfoGAN)
 
 
 @dataclass(frozen=True)

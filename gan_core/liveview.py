@@ -91,7 +91,9 @@ class LiveView:
             lo, hi = sampler.bounds[0] if sampler.bounds else (mean - 4 * std, mean + 4 * std)
             self.axes = [torch.linspace(lo, hi, MAP_POINTS_1D, device=device)]
             self.map_points = self.axes[0].reshape(-1, 1)
-        self.dims = [0, 1] if config.latent_dim >= 2 and self.dim == 2 else [0]
+        # The grid spans the first noise dimensions, after a latent code's one-hot entries.
+        want = 2 if config.latent_dim >= 2 and self.dim == 2 else 1
+        self.dims = [(config.latent_classes + i) % config.latent_dim for i in range(want)]
 
     @property
     def shows_latent(self) -> bool:
@@ -111,11 +113,14 @@ class LiveView:
         return [GRID_SIDE, GRID_SIDE] if len(self.dims) == 2 else [1, CURVE_POINTS]
 
     def _grid(self) -> Tensor:
-        """The latent grid (rows * cols, latent_dim): row-major, the other dimensions 0."""
+        """The latent grid (rows * cols, latent_dim): row-major, the other dimensions 0 (a
+        latent code's at its first category)."""
         lo, hi = latent_range(self.config.prior)
         rows, cols = self._shape()
         device = self.noise.device
         z = torch.zeros(rows * cols, self.config.latent_dim, device=device)
+        if self.config.latent_classes:
+            z[:, 0] = 1.0
         across = torch.linspace(lo, hi, cols, device=device)
         if rows == 1:
             z[:, self.dims[0]] = across

@@ -10,6 +10,7 @@ import math
 from typing import Any
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor, nn
 
 from gan_core.config import BUILTIN_MODELS, NetConfig
@@ -67,9 +68,15 @@ class MLPDiscriminator(nn.Module):
     def __init__(self, cfg: NetConfig, sample_shape: tuple[int, ...]) -> None:
         super().__init__()
         self.net = nn.Sequential(*_mlp(math.prod(sample_shape), 1, cfg))
+        self.code_head = nn.Linear(cfg.hidden, cfg.codes) if cfg.codes else None
 
     def forward(self, x: Tensor) -> Tensor:
         return self.net(x.reshape(x.shape[0], -1)).squeeze(1)
+
+    def forward_with_code(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        """Logits (B,) and the latent code's logits (B, codes), from one pass of the body."""
+        h = self.net[:-1](x.reshape(x.shape[0], -1))  # (B, hidden)
+        return self.net[-1](h).squeeze(1), _code_head(self.code_head)(h)
 
 
 class DCGANGenerator(nn.Module):
@@ -119,14 +126,35 @@ class DCGANDiscriminator(nn.Module):
         if cfg.dense:  # the last map -> (B, dense, 1, 1) -> logit (InfoGAN's MNIST D)
             layers += [nn.Conv2d(chans[-1], cfg.dense, plan.start, 1, 0, bias=False)]
             layers += [nn.BatchNorm2d(cfg.dense), nn.LeakyReLU(0.2, inplace=True)]
-            layers.append(nn.Conv2d(cfg.dense, 1, 1, 1, 0, bias=False))  # (B, 1, 1, 1)
+            last = (cfg.dense, 1)  # the logit's input channels and kernel
         else:
-            layers.append(nn.Conv2d(chans[-1], 1, plan.start, 1, 0, bias=False))  # (B, 1, 1, 1)
+            last = (chans[-1], plan.start)
+        layers.append(nn.Conv2d(last[0], 1, last[1], 1, 0, bias=False))  # (B, 1, 1, 1)
         self.net = nn.Sequential(*layers)
+        # The code's logits read the same input as the logit: (B, codes, 1, 1).
+        self.code_head = nn.Conv2d(last[0], cfg.codes, last[1]) if cfg.codes else None
         self.apply(_dcgan_init)
 
     def forward(self, x: Tensor) -> Tensor:
         return self.net(x).view(-1)
+
+    def forward_with_code(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        """Logits (B,) and the latent code's logits (B, codes), from one pass of the body."""
+        h = self.net[:-1](x)
+        return self.net[-1](h).view(-1), _code_head(self.code_head)(h).flatten(1)
+
+
+def logits_with_code(d: nn.Module, x: Tensor) -> tuple[Tensor, Tensor]:
+    """A built-in D's logits (B,) and its reading of the latent code (B, codes)."""
+    if not isinstance(d, MLPDiscriminator | DCGANDiscriminator):
+        raise TypeError("only the built-in discriminators (mlp, dcgan) read a latent code")
+    return d.forward_with_code(x)
+
+
+def _code_head(head: nn.Module | None) -> nn.Module:
+    if head is None:
+        raise RuntimeError("this discriminator was built without a latent code (codes = 0)")
+    return head
 
 
 def _dcgan_init(m: nn.Module) -> None:
@@ -139,12 +167,23 @@ def _dcgan_init(m: nn.Module) -> None:
 
 
 def sample_latent(
-    prior: str, n: int, dim: int, gen: torch.Generator, device: torch.device
+    prior: str, n: int, dim: int, gen: torch.Generator, device: torch.device, classes: int = 0
 ) -> Tensor:
-    """n latent vectors z, (n, dim): uniform on [-1, 1] for ``prior`` 'uniform', else N(0, 1)."""
+    """n latent vectors z, (n, dim): uniform on [-1, 1] for ``prior`` 'uniform', else N(0, 1);
+    with ``classes``, the first ``classes`` entries are a one-hot code of a uniform category."""
     if prior == "uniform":
-        return torch.rand((n, dim), generator=gen, device=device) * 2 - 1
-    return torch.randn((n, dim), generator=gen, device=device)
+        z = torch.rand((n, dim), generator=gen, device=device) * 2 - 1
+    else:
+        z = torch.randn((n, dim), generator=gen, device=device)
+    if classes:
+        pick = torch.randint(0, classes, (n,), generator=gen, device=device)
+        z[:, :classes] = F.one_hot(pick, classes).to(z.dtype)
+    return z
+
+
+def latent_codes(z: Tensor, classes: int) -> Tensor | None:
+    """The categories (n,) that :func:`sample_latent` coded into z, or None without a code."""
+    return z[:, :classes].argmax(1) if classes else None
 
 
 def build_generator(cfg: NetConfig, latent_dim: int, sample_shape: tuple[int, ...]) -> nn.Module:

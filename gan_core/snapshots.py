@@ -17,8 +17,9 @@ from PIL import Image
 from torch import Tensor, nn
 
 from gan_core.classifier import (
-    REAL_SCORE_IMAGES,
     ImageQuality,
+    class_score,
+    held_out_images,
     image_quality,
     load_or_train_classifier,
 )
@@ -26,7 +27,7 @@ from gan_core.config import RunConfig
 from gan_core.data import Sampler
 from gan_core.events import QualityEvent, ReferenceEvent, SamplesEvent
 from gan_core.metrics import mode_stats, sliced_wasserstein, spread_ratio
-from gan_core.models import sample_latent
+from gan_core.models import latent_codes, sample_latent
 
 QUALITY_SAMPLES = 2500  # VEEGAN / PacGAN draw 2 500 samples for mode coverage
 IMAGE_QUALITY_SAMPLES = 1000
@@ -66,7 +67,7 @@ class Snapshots:
         eval_gen = torch.Generator(device=device).manual_seed(config.seed + 7919)
         n_eval = IMAGE_QUALITY_SAMPLES if sampler.is_image else QUALITY_SAMPLES
         self.eval_noise = sample_latent(
-            self.config.prior, n_eval, self.config.latent_dim, eval_gen, self.device
+            config.prior, n_eval, config.latent_dim, eval_gen, device, config.latent_classes
         )
         self.real_eval = sampler.sample(n_eval, eval_gen)  # data space
         self._real_png = png_grid(self.real_eval[:GRID_IMAGES]) if sampler.is_image else None
@@ -88,10 +89,13 @@ class Snapshots:
 
     @torch.no_grad()
     def images(self, step: int, g: nn.Module) -> SamplesEvent:
-        """An images samples event: a PNG grid of G on the fixed noise."""
-        return SamplesEvent(
-            step=step, kind="images", image_png=png_grid(self.generate(g, GRID_IMAGES))
-        )
+        """An images samples event: a PNG grid of G on the fixed noise, grouped by category
+        when z holds a latent code (as InfoGAN's figures show it)."""
+        fake = self.generate(g, GRID_IMAGES)
+        codes = latent_codes(self.eval_noise[:GRID_IMAGES], self.config.latent_classes)
+        if codes is not None:
+            fake = fake[codes.argsort(stable=True)]
+        return SamplesEvent(step=step, kind="images", image_png=png_grid(fake))
 
     @torch.no_grad()
     def quality(self, step: int, g: nn.Module) -> tuple[QualityEvent, float | None]:
@@ -135,8 +139,8 @@ class Snapshots:
         )
 
     def _real_quality(self, classifier: nn.Module) -> ImageQuality:
-        """The real data's own figures, shown beside the generator's: the score of the set's
-        test split, whole (as ``ganwatch classifier`` gives it; the first 1 000 of MNIST's are
+        """The real data's own figures, shown beside the generator's: the score of its held-out
+        images, as ``ganwatch classifier`` gives it (the first 1 000 of MNIST's test images are
         not class-balanced and score 9.63 of its 9.77), and the Frechet distance of a fixed
         draw of as many test images as a quality event scores (the distance depends on the
         sample size). Sets without a test split use other draws from their training images."""
@@ -148,5 +152,4 @@ class Snapshots:
         images = test[0].to(self.device)
         pick = torch.randperm(images.shape[0], generator=torch.Generator().manual_seed(0))
         drawn = image_quality(classifier, images[pick[:n].to(self.device)], self.real_eval)
-        whole = image_quality(classifier, images[:REAL_SCORE_IMAGES], self.real_eval)
-        return replace(drawn, score=whole.score)
+        return replace(drawn, score=class_score(classifier, held_out_images(self.sampler)))

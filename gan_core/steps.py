@@ -10,11 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor, nn
 
 from gan_core.config import LossConfig
 from gan_core.losses import d_loss, g_loss, gradient_penalty, probabilities, r1_penalty
 from gan_core.metrics import grad_norm
+from gan_core.models import logits_with_code
+
+CODE_WEIGHT = 1.0  # InfoGAN's lambda for a categorical code (Chen et al. 2016)
 
 
 @dataclass
@@ -52,20 +56,44 @@ class GStats:
     grad: Tensor
 
 
-def _d_logits(d: nn.Module, real: Tensor, fake: Tensor, joint: bool) -> tuple[Tensor, Tensor]:
-    """D's logits on the real and the fake batch: one forward pass when ``joint``.
+def _d_logits(
+    d: nn.Module, real: Tensor, fake: Tensor, joint: bool, codes: Tensor | None
+) -> tuple[Tensor, Tensor, Tensor | None]:
+    """D's logits on the real and the fake batch, and on the fakes' latent code when
+    ``codes`` is given: one forward pass when ``joint``.
 
     A joint pass halves the kernel launches for small MLPs; nets with batch norm must
     see real and fake separately (as in the dcgan example), so they pass ``joint=False``.
     """
+    n = real.shape[0]
+    if codes is None:
+        if not joint:
+            return d(real), d(fake), None
+        logits = d(torch.cat([real, fake]))  # (2B,)
+        return logits[:n], logits[n:], None
     if not joint:
-        return d(real), d(fake)
-    logits = d(torch.cat([real, fake]))  # (2B,)
-    return logits[: real.shape[0]], logits[real.shape[0] :]
+        return d(real), *logits_with_code(d, fake)
+    logits, code_logits = logits_with_code(d, torch.cat([real, fake]))  # (2B,), (2B, codes)
+    return logits[:n], logits[n:], code_logits[n:]
 
 
-def d_step(nets: Nets, loss: LossConfig, real: Tensor, fake: Tensor, d_iter: int) -> DStats:
-    """One discriminator update on a real batch and a (detached) fake batch.
+def code_loss(code_logits: Tensor | None, codes: Tensor | None) -> Tensor | float:
+    """InfoGAN's term: the cross-entropy of D's reading of the latent code (0 without one)."""
+    if code_logits is None or codes is None:
+        return 0.0
+    return CODE_WEIGHT * F.cross_entropy(code_logits.float(), codes)
+
+
+def d_step(
+    nets: Nets,
+    loss: LossConfig,
+    real: Tensor,
+    fake: Tensor,
+    d_iter: int,
+    codes: Tensor | None = None,
+) -> DStats:
+    """One discriminator update on a real batch and a (detached) fake batch; with the
+    fakes' latent ``codes``, D also learns to read the code back (InfoGAN).
 
     With D frozen the figures are still computed (D(x), D(G(z)) stay on the plots)
     but no gradient is taken.
@@ -73,7 +101,9 @@ def d_step(nets: Nets, loss: LossConfig, real: Tensor, fake: Tensor, d_iter: int
     fake = fake.detach()
     with torch.set_grad_enabled(not nets.freeze_d):
         with nets.autocast():
-            real_logits, fake_logits = _d_logits(nets.d, real, fake, nets.joint_d)  # (B,), (B,)
+            real_logits, fake_logits, code_logits = _d_logits(
+                nets.d, real, fake, nets.joint_d, codes
+            )  # (B,), (B,), (B, codes) or None
         real_logits, fake_logits = real_logits.float(), fake_logits.float()
         total = d_loss(loss.name, real_logits, fake_logits)
     stats = DStats(
@@ -84,6 +114,7 @@ def d_step(nets: Nets, loss: LossConfig, real: Tensor, fake: Tensor, d_iter: int
     )
     if nets.freeze_d:
         return stats
+    total = total + code_loss(code_logits, codes)
     if loss.name == "wgan-gp" and loss.gp_lambda > 0:
         total = total + loss.gp_lambda * gradient_penalty(nets.d, real, fake)
     if loss.r1_gamma > 0 and d_iter % loss.r1_every == 0:
@@ -96,8 +127,9 @@ def d_step(nets: Nets, loss: LossConfig, real: Tensor, fake: Tensor, d_iter: int
     return stats
 
 
-def g_step(nets: Nets, loss: LossConfig, fake: Tensor) -> GStats:
-    """One generator update through the current discriminator.
+def g_step(nets: Nets, loss: LossConfig, fake: Tensor, codes: Tensor | None = None) -> GStats:
+    """One generator update through the current discriminator; with the fakes' latent
+    ``codes``, G is also pushed to make its code readable to D (InfoGAN).
 
     ``fake`` is G(z) still attached to G's graph (the batch D just saw detached,
     as the dcgan example reuses it), so G runs forward once per step.
@@ -108,18 +140,23 @@ def g_step(nets: Nets, loss: LossConfig, fake: Tensor) -> GStats:
         p.requires_grad_(False)
     try:
         with nets.autocast():
-            fake_logits = nets.d(fake)  # D(G(z)): (B,)
-        total = g_loss(loss.name, fake_logits.float())
+            if codes is None:
+                fake_logits, code_logits = nets.d(fake), None  # D(G(z)): (B,)
+            else:
+                fake_logits, code_logits = logits_with_code(nets.d, fake)
+        adversarial = g_loss(loss.name, fake_logits.float())
     finally:
         for p in d_params:
             p.requires_grad_(True)
-    if nets.freeze_g or not total.requires_grad:
-        return GStats(loss=total.detach(), grad=torch.zeros((), device=total.device))
+    stats = GStats(loss=adversarial.detach(), grad=torch.zeros((), device=adversarial.device))
+    if nets.freeze_g or not adversarial.requires_grad:
+        return stats
+    total = adversarial + code_loss(code_logits, codes)
     nets.opt_g.zero_grad(set_to_none=True)
     total.backward()
-    grad = grad_norm(nets.g.parameters())
+    stats.grad = grad_norm(nets.g.parameters())
     nets.opt_g.step()
-    return GStats(loss=total.detach(), grad=grad)
+    return stats
 
 
 def ema_update(ema: nn.Module, model: nn.Module, decay: float) -> None:

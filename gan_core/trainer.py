@@ -41,7 +41,7 @@ from gan_core.events import (
     StatusEvent,
 )
 from gan_core.liveview import LiveView
-from gan_core.models import build_pair, sample_latent
+from gan_core.models import build_pair, latent_codes, sample_latent
 from gan_core.snapshots import Snapshots
 from gan_core.step_metrics import StepMetrics, divergence
 from gan_core.steps import DStats, GStats, Nets, d_step, ema_update, g_step
@@ -184,7 +184,10 @@ class Trainer:
     # --- training ---
     def noise(self, n: int) -> Tensor:
         """A batch of latent vectors z from the configured prior."""
-        return sample_latent(self.config.prior, n, self.config.latent_dim, self.rng, self.device)
+        config = self.config
+        return sample_latent(
+            config.prior, n, config.latent_dim, self.rng, self.device, config.latent_classes
+        )
 
     def _real(self) -> Tensor:
         return self.sampler.sample(self.config.batch_size, self.rng) / self.sampler.scale
@@ -200,11 +203,13 @@ class Trainer:
         for i in range(k):
             real = self._real()
             last = i == k - 1
+            z = self.noise(batch)
+            codes = latent_codes(z, self.config.latent_classes)
             with torch.set_grad_enabled(last and not self.nets.freeze_g), self.nets.autocast():
-                fake = self.nets.g(self.noise(batch))  # (B, *sample_shape)
+                fake = self.nets.g(z)  # (B, *sample_shape)
             self.d_iter += 1
-            d = d_step(self.nets, loss, real, fake, self.d_iter)
-        g = g_step(self.nets, loss, fake)
+            d = d_step(self.nets, loss, real, fake, self.d_iter, codes)
+        g = g_step(self.nets, loss, fake, codes)
         if self.g_ema is not None:
             ema_update(self.g_ema, self.nets.g, self.config.ema)
         self._record(d, g)
@@ -221,21 +226,23 @@ class Trainer:
         self.controls.schedule(self.step)
         nets, loss, batch = self.nets, self.controls.loss, self.config.batch_size
         real = self._real()
+        z = self.noise(batch)
+        codes = latent_codes(z, self.config.latent_classes)
         if network == "d":
             with torch.no_grad(), nets.autocast():
-                fake = nets.g(self.noise(batch))
+                fake = nets.g(z)
             self.d_iter += 1
-            d = d_step(nets, loss, real, fake, self.d_iter)
-            g = g_step(nets, loss, fake)  # fake carries no graph: G's figures only
+            d = d_step(nets, loss, real, fake, self.d_iter, codes)
+            g = g_step(nets, loss, fake, codes)  # fake carries no graph: G's figures only
         else:
             with torch.set_grad_enabled(not nets.freeze_g), nets.autocast():
-                fake = nets.g(self.noise(batch))
+                fake = nets.g(z)
             frozen, nets.freeze_d = nets.freeze_d, True
             try:
-                d = d_step(nets, loss, real, fake, self.d_iter)  # D's figures only
+                d = d_step(nets, loss, real, fake, self.d_iter, codes)  # D's figures only
             finally:
                 nets.freeze_d = frozen
-            g = g_step(nets, loss, fake)
+            g = g_step(nets, loss, fake, codes)
             if self.g_ema is not None:
                 ema_update(self.g_ema, nets.g, self.config.ema)
         self._record(d, g)

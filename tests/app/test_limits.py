@@ -20,7 +20,8 @@ from gan_core.trainer import Trainer
 
 @pytest.mark.parametrize("name", list(PRESETS))
 def test_parameter_counts_are_torchs_own(name: str) -> None:
-    for overrides in ({}, {"g_hidden": 48, "d_hidden": 24}, {"dense_hidden": 40}):
+    variants = ({}, {"g_hidden": 48, "d_hidden": 24}, {"dense_hidden": 40}, {"latent_classes": 1})
+    for overrides in variants:
         config = preset_config(name, overrides)
         parts = config.parts()
         shape = limits.sample_shape(config)

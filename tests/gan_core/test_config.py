@@ -52,6 +52,14 @@ def test_dcgan_needs_an_image_dataset() -> None:
     assert RunConfig(dataset="a-folder", model="dcgan").model == "dcgan"  # the server checks
 
 
+def test_a_latent_code_leaves_noise_in_z_and_needs_a_built_in_model() -> None:
+    assert RunConfig(latent_dim=10, latent_classes=8).parts().discriminator.codes == 8
+    with pytest.raises(ValidationError, match="fewer entries than latent_dim"):
+        RunConfig(latent_dim=8, latent_classes=8)
+    with pytest.raises(ValidationError, match="built-in models"):
+        RunConfig(latent_dim=10, latent_classes=8, model="some-plugin")
+
+
 def test_schema_groups_every_field_for_the_form() -> None:
     props = RunConfig.model_json_schema()["properties"]
     assert set(props) == set(RunConfig.model_fields)

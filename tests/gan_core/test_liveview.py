@@ -243,3 +243,13 @@ def test_manifold_dims_must_be_two_distinct_latent_dimensions(dims: list[int]) -
     trainer = Trainer(config(latent_dim=4))
     with pytest.raises(ValueError):
         trainer.controls.apply(Command("set_view", value=dims))
+
+
+def test_with_a_latent_code_the_manifold_spans_noise_at_the_first_category() -> None:
+    trainer = Trainer(config(latent_dim=5, latent_classes=3))
+    assert trainer.view is not None and trainer.view.dims == [3, 4]
+    grid = trainer.view._grid()
+    assert torch.equal(grid[:, :3], torch.tensor([1.0, 0.0, 0.0]).expand(len(grid), 3))
+    assert grid[:, 3].unique().numel() == GRID_SIDE and grid[:, 4].unique().numel() == GRID_SIDE
+    one_noise_dim = Trainer(config(latent_dim=4, latent_classes=3))
+    assert one_noise_dim.view is not None and one_noise_dim.view.dims == [3, 0]

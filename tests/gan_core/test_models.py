@@ -1,10 +1,18 @@
-"""Models: shapes for every family, the lecture's bounded SELU output, clear errors."""
+"""Models: shapes for every family, the lecture's bounded SELU output, the latent code,
+clear errors."""
 
 import pytest
 import torch
 
 from gan_core.config import NetConfig
-from gan_core.models import build_discriminator, build_generator, count_parameters
+from gan_core.models import (
+    build_discriminator,
+    build_generator,
+    count_parameters,
+    latent_codes,
+    logits_with_code,
+    sample_latent,
+)
 
 
 def net(family: str = "mlp", **kw: object) -> NetConfig:
@@ -61,3 +69,37 @@ def test_the_dense_layer_sits_between_z_and_gs_first_map_and_before_ds_logit() -
     d_plain = build_discriminator(net("dcgan", hidden=8), shape)
     # the last 16-channel 7x7 map -> 24 units (+ batch norm) -> the logit
     assert count_parameters(d) - count_parameters(d_plain) == 16 * 49 * 23 + 2 * 24 + 24
+
+
+def test_a_latent_code_is_a_one_hot_prefix_of_z_that_can_be_read_back() -> None:
+    gen = torch.Generator().manual_seed(0)
+    z = sample_latent("normal", 500, 12, gen, torch.device("cpu"), classes=10)
+    codes = latent_codes(z, 10)
+    assert codes is not None and torch.equal(z[:, :10], torch.eye(10)[codes])
+    assert set(codes.tolist()) == set(range(10))  # every category drawn
+    assert z[:, 10:].std() > 0.8  # the rest stays noise
+    assert latent_codes(z, 0) is None
+    # Without a code z is drawn as it always was: old runs replay unchanged.
+    plain = sample_latent("normal", 5, 12, torch.Generator().manual_seed(0), torch.device("cpu"))
+    assert torch.equal(plain, torch.randn(5, 12, generator=torch.Generator().manual_seed(0)))
+
+
+@pytest.mark.parametrize(
+    ("family", "shape", "dense"),
+    [("mlp", (2,), 0), ("dcgan", (1, 28, 28), 0), ("dcgan", (1, 28, 28), 24)],
+)
+def test_d_reads_the_code_from_the_input_of_its_logit(
+    family: str, shape: tuple[int, ...], dense: int
+) -> None:
+    plain = build_discriminator(net(family, hidden=8, dense=dense), shape)
+    d = build_discriminator(net(family, hidden=8, dense=dense, codes=5), shape)
+    inputs = 8 if family == "mlp" else dense or 16 * 7 * 7  # what the logit reads
+    assert count_parameters(d) - count_parameters(plain) == (inputs + 1) * 5
+    x = torch.randn(6, *shape)
+    logits, code_logits = logits_with_code(d, x)
+    assert logits.shape == (6,) and code_logits.shape == (6, 5)
+    assert torch.allclose(logits, d(x))  # the same pass as D's own logit
+    with pytest.raises(RuntimeError, match="without a latent code"):
+        logits_with_code(plain, x)
+    with pytest.raises(TypeError, match="built-in"):
+        logits_with_code(torch.nn.Linear(2, 1), x)

@@ -17,6 +17,8 @@ from gan_core.events import (
     SamplesEvent,
     StatusEvent,
 )
+from gan_core.presets import preset_config
+from gan_core.snapshots import GRID_IMAGES, png_grid
 from gan_core.trainer import Trainer
 
 # Metrics every 5 steps exactly (not paced by the clock): tests act on given steps.
@@ -236,3 +238,37 @@ def test_image_runs_send_png_grids_and_class_coverage(tmp_path) -> None:
     assert reference.kind == "images" and reference.real_png
     quality = [e for e in events if isinstance(e, QualityEvent)][-1]
     assert quality.class_coverage is not None and len(quality.class_coverage) == 10
+
+
+def test_a_latent_code_takes_one_mode_of_ring_8_per_category() -> None:
+    """InfoGAN on the ring: D learns to read the code back, so G gives each code its own
+    mode (without a code nothing ties a part of z to a mode)."""
+    config = preset_config("ring-8", {"latent_dim": 10, "latent_classes": 8, "steps": 800})
+    trainer = Trainer(config)
+    trainer.manual_step("d")  # the manual steps carry the code too
+    trainer.manual_step("g")
+    for _ in trainer.events():
+        pass
+    modes = []
+    with torch.no_grad():
+        for code in range(8):
+            z = torch.randn(200, 10, generator=torch.Generator().manual_seed(code))
+            z[:, :8] = torch.eye(8)[code]
+            x = trainer.eval_generator.eval()(z) * trainer.sampler.scale
+            nearest = torch.cdist(x, trainer.sampler.centres).argmin(1)
+            counts = torch.bincount(nearest, minlength=8)
+            assert counts.max() >= 0.9 * 200, f"code {code} spreads over modes: {counts.tolist()}"
+            modes.append(int(counts.argmax()))
+    assert sorted(modes) == list(range(8))
+
+
+def test_with_a_latent_code_the_image_grid_is_grouped_by_category(tmp_path) -> None:
+    digits = RunConfig(
+        dataset="digits", model="dcgan", g_hidden=8, d_hidden=8, latent_dim=12, latent_classes=10
+    )
+    trainer = Trainer(digits, cache_dir=tmp_path)
+    snapshots, g = trainer.snapshots, trainer.eval_generator
+    codes = snapshots.eval_noise[:GRID_IMAGES, :10].argmax(1)
+    fake = snapshots.generate(g, GRID_IMAGES)
+    grouped = png_grid(fake[codes.argsort(stable=True)])
+    assert snapshots.images(0, g).image_png == grouped != png_grid(fake)
