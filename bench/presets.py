@@ -4,7 +4,8 @@ Runs each preset with its defaults on several seeds (5 by default) and prints, p
 the final figures, steps/s, and when it first met its goal: all modes with >= 90%
 high-quality samples (ring-8, grid-25, blobs-2d), mean and std within 10% (gaussian-1d),
 the mode-collapse alert (collapse-demo), every class with a score of at least IMAGE_GOAL
-of the real images' (mnist, fashion-mnist; their score at every check follows). Quality
+of the real images' (mnist, fashion-mnist) or LONG_GOAL (mnist-gpu; their score at every
+check follows). Quality
 is checked every 250 steps, image sets at their preset's checks (their files in
 --data-dir, the classifier cached in --cache-dir).
 
@@ -35,6 +36,7 @@ PUBLISHED = {  # (modes, high-quality %) on ring-8 and grid-25: VEEGAN table 1, 
 }
 DEFAULT_PRESETS = ["ring-8", "grid-25", "gaussian-1d", "collapse-demo", "blobs-2d"]
 IMAGE_GOAL = 0.87  # of the real images' score: mnist's 8.5 of 9.77 (within 5 min, 2 cores)
+LONG_GOAL = 9.3  # mnist-gpu's score, the figure the longer MNIST preset aims at
 
 
 @dataclass
@@ -53,7 +55,8 @@ def goal_met(preset: str, q: QualityEvent, alerts: list[AlertEvent]) -> bool:
     if preset == "collapse-demo":
         return any(a.kind == "mode_collapse" for a in alerts)
     if q.score is not None:
-        return q.classes_covered == 10 and q.score >= IMAGE_GOAL * (q.real_score or 0)
+        floor = LONG_GOAL if preset == "mnist-gpu" else IMAGE_GOAL * (q.real_score or 0)
+        return q.classes_covered == 10 and q.score >= floor
     if q.modes_total is not None:
         return q.modes_covered == q.modes_total and (q.high_quality or 0) >= 0.9
     if q.mean is not None and q.std is not None and q.target_mean and q.target_std:
