@@ -70,6 +70,9 @@ class Snapshots:
             config.prior, n_eval, config.latent_dim, eval_gen, device, config.latent_classes
         )
         self.real_eval = sampler.sample(n_eval, eval_gen)  # data space
+        codes = latent_codes(self.eval_noise[:GRID_IMAGES], config.latent_classes)
+        # The grid's images grouped by category when z holds a latent code.
+        self._grid_order = None if codes is None else codes.argsort(stable=True)
         self._real_png = png_grid(self.real_eval[:GRID_IMAGES]) if sampler.is_image else None
 
     @torch.no_grad()
@@ -92,9 +95,8 @@ class Snapshots:
         """An images samples event: a PNG grid of G on the fixed noise, grouped by category
         when z holds a latent code (as InfoGAN's figures show it)."""
         fake = self.generate(g, GRID_IMAGES)
-        codes = latent_codes(self.eval_noise[:GRID_IMAGES], self.config.latent_classes)
-        if codes is not None:
-            fake = fake[codes.argsort(stable=True)]
+        if self._grid_order is not None:
+            fake = fake[self._grid_order]
         return SamplesEvent(step=step, kind="images", image_png=png_grid(fake))
 
     @torch.no_grad()

@@ -65,16 +65,17 @@ def _d_logits(
     A joint pass halves the kernel launches for small MLPs; nets with batch norm must
     see real and fake separately (as in the dcgan example), so they pass ``joint=False``.
     """
-    n = real.shape[0]
-    if codes is None:
-        if not joint:
-            return d(real), d(fake), None
-        logits = d(torch.cat([real, fake]))  # (2B,)
-        return logits[:n], logits[n:], None
+    with_code = codes is not None
     if not joint:
-        return d(real), *logits_with_code(d, fake)
-    logits, code_logits = logits_with_code(d, torch.cat([real, fake]))  # (2B,), (2B, codes)
-    return logits[:n], logits[n:], code_logits[n:]
+        return d(real), *_d_pass(d, fake, with_code)
+    logits, code_logits = _d_pass(d, torch.cat([real, fake]), with_code)  # (2B,), (2B, codes)
+    n = real.shape[0]
+    return logits[:n], logits[n:], None if code_logits is None else code_logits[n:]
+
+
+def _d_pass(d: nn.Module, x: Tensor, with_code: bool) -> tuple[Tensor, Tensor | None]:
+    """D's logits (B,) on ``x`` and, ``with_code``, its reading of the latent code."""
+    return logits_with_code(d, x) if with_code else (d(x), None)
 
 
 def code_loss(code_logits: Tensor | None, codes: Tensor | None) -> Tensor | float:
@@ -140,10 +141,7 @@ def g_step(nets: Nets, loss: LossConfig, fake: Tensor, codes: Tensor | None = No
         p.requires_grad_(False)
     try:
         with nets.autocast():
-            if codes is None:
-                fake_logits, code_logits = nets.d(fake), None  # D(G(z)): (B,)
-            else:
-                fake_logits, code_logits = logits_with_code(nets.d, fake)
+            fake_logits, code_logits = _d_pass(nets.d, fake, codes is not None)  # D(G(z))
         adversarial = g_loss(loss.name, fake_logits.float())
     finally:
         for p in d_params:

@@ -182,12 +182,14 @@ class Trainer:
         return self.controls.lr("g"), self.controls.lr("d")
 
     # --- training ---
-    def noise(self, n: int) -> Tensor:
-        """A batch of latent vectors z from the configured prior."""
+    def _latent(self, n: int) -> tuple[Tensor, Tensor | None]:
+        """A batch of z from the configured prior and the categories of its latent code
+        (None without one)."""
         config = self.config
-        return sample_latent(
+        z = sample_latent(
             config.prior, n, config.latent_dim, self.rng, self.device, config.latent_classes
         )
+        return z, latent_codes(z, config.latent_classes)
 
     def _real(self) -> Tensor:
         return self.sampler.sample(self.config.batch_size, self.rng) / self.sampler.scale
@@ -203,8 +205,7 @@ class Trainer:
         for i in range(k):
             real = self._real()
             last = i == k - 1
-            z = self.noise(batch)
-            codes = latent_codes(z, self.config.latent_classes)
+            z, codes = self._latent(batch)
             with torch.set_grad_enabled(last and not self.nets.freeze_g), self.nets.autocast():
                 fake = self.nets.g(z)  # (B, *sample_shape)
             self.d_iter += 1
@@ -226,8 +227,7 @@ class Trainer:
         self.controls.schedule(self.step)
         nets, loss, batch = self.nets, self.controls.loss, self.config.batch_size
         real = self._real()
-        z = self.noise(batch)
-        codes = latent_codes(z, self.config.latent_classes)
+        z, codes = self._latent(batch)
         if network == "d":
             with torch.no_grad(), nets.autocast():
                 fake = nets.g(z)
